@@ -1,0 +1,76 @@
+/**
+ * The local HTTP server (Hono): health and readiness for orchestrators, `/status` for operators,
+ * `/metrics` for Prometheus, and `POST /discover` to run discovery on demand.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import type { DiscoveryResult } from "../agent/discovery.ts";
+import type { HealthReport, ReadinessReport } from "../agent/health.ts";
+import { redact } from "../observability/redact.ts";
+import { type RemoteAddress, requireOperator } from "./access.ts";
+
+/** What the server needs from the agent. */
+export interface AgentView {
+  /** `/health` body. */
+  health(): HealthReport;
+  /** `/readyz` body. */
+  readiness(): ReadinessReport;
+  /** `/status` body. */
+  status(): Record<string, unknown>;
+  /** Prometheus exposition. */
+  metrics(): Promise<{ body: string; contentType: string }>;
+  /** Runs discovery now. */
+  discoverNow(): Promise<DiscoveryResult>;
+}
+
+/** Options for {@linkcode createApp}. */
+export interface AppOptions {
+  /** The agent. */
+  readonly agent: AgentView;
+  /** `STOA_CONNECT_TOKEN`, when set. */
+  readonly token?: string;
+  /** How to learn the caller's address (from the server's connection info). */
+  readonly remoteAddress: RemoteAddress;
+}
+
+/** Builds the Hono app. */
+export function createApp(options: AppOptions): Hono {
+  const { agent } = options;
+  const app = new Hono();
+  const operator = requireOperator({ token: options.token, remoteAddress: options.remoteAddress });
+
+  app.get("/health", (c) => c.json(agent.health()));
+  app.get("/livez", (c) => c.json({ status: "alive" }));
+  app.get("/readyz", (c) => {
+    const report = agent.readiness();
+    return c.json(report, report.status === "ready" ? 200 : 503);
+  });
+  app.get("/status", (c) => c.json(agent.status()));
+  app.get("/metrics", async (c) => {
+    const { body, contentType } = await agent.metrics();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+  app.post("/discover", operator, async (c) => {
+    try {
+      return c.json(await agent.discoverNow());
+    } catch (error) {
+      return c.json({
+        error: "discovery_failed",
+        message: redact(error instanceof Error ? error.message : String(error)),
+      }, 502);
+    }
+  });
+
+  app.notFound((c) =>
+    c.json({
+      error: "not_found",
+      message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+    }, 404)
+  );
+  app.onError((error, c) =>
+    c.json({ error: "internal_error", message: redact(error.message) }, 500)
+  );
+  return app;
+}

@@ -33,7 +33,7 @@ const CREDENTIAL_PATTERNS: readonly RegExp[] = [
   // user:password@ in URLs
   /(?<=[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]*:[^/@\s]*@/gi,
   // Authorization and key headers echoed in error text
-  /(?<=\b(?:authorization|x-gateway-key|kong-admin-token|x-vault-token)\s*[:=]\s*)(?:bearer\s+|basic\s+)?[^\s,;"']+/gi,
+  /(?<=\b(?:authorization|x-gateway-key|kong-admin-token|x-vault-token)["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+)?[^\s,;"']+/gi,
 ];
 
 /** Replaces every registered secret, URL credentials and echoed auth headers in `text`. */

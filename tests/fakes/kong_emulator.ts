@@ -1,0 +1,611 @@
+/**
+ * An in-process emulator of the Kong Gateway 3.x Admin API, for tests, benchmarks and the demo.
+ *
+ * It serves `GET /`, services, routes, plugins and consumers (top-level and nested), with Kong's
+ * pagination (`size`, opaque `offset`, relative `next`), tags filters, PUT upsert, 204 deletes,
+ * uniqueness rules, DB-less 405s, Enterprise workspaces and the `Kong-Admin-Token` header. Its
+ * behaviour is checked against the official specs and fixtures by `kong_emulator_test.ts`.
+ *
+ * @example
+ * ```ts
+ * const kong = new KongEmulator({ version: "3.9.1" });
+ * kong.realisticSeed();
+ * const url = await kong.start();
+ * // … exercise the agent against `url`, or pass `kong.fetch` as its fetch …
+ * await kong.stop();
+ * ```
+ *
+ * @module
+ */
+
+import {
+  invalidOffset,
+  invalidOption,
+  invalidSize,
+  KongApiError,
+  methodNotAllowed,
+  notFound,
+  operationUnsupported,
+} from "./kong_emulator_errors.ts";
+import { KONG_PLUGINS, type PluginDefinition } from "./kong_emulator_plugins.ts";
+import {
+  KONG_ENTITY_KINDS,
+  type KongEntity,
+  type KongEntityKind,
+  KongStore,
+  type ParentScope,
+} from "./kong_emulator_store.ts";
+import {
+  type SeedOptions,
+  seedRealistic,
+  seedStore,
+  type SeedSummary,
+} from "./kong_emulator_seed.ts";
+
+export type { KongEntity, KongEntityKind } from "./kong_emulator_store.ts";
+export type { SeedOptions, SeedSummary } from "./kong_emulator_seed.ts";
+
+/** Options of {@linkcode KongEmulator}. */
+export interface KongEmulatorOptions {
+  /** Version reported by `GET /` (default `3.9.1`, or `3.10.0.1` for Enterprise). */
+  readonly version?: string;
+  /** `community` (default) or `enterprise` (workspaces, Enterprise plugins). */
+  readonly edition?: "community" | "enterprise";
+  /** Runs without a database: reads work, entity writes answer 405. */
+  readonly dbless?: boolean;
+  /** When set, every request needs a matching `Kong-Admin-Token` header (RBAC). */
+  readonly adminToken?: string;
+  /** Enterprise workspaces besides `default`, reachable as `/{workspace}/services`…. */
+  readonly workspaces?: readonly string[];
+  /** `hostname` reported by `GET /` (default `kong-emulator`). */
+  readonly hostname?: string;
+  /** Delay before every answer, in milliseconds. */
+  readonly latencyMs?: number;
+  /** Installed plugin names (default: Kong's bundled plugins for the edition). */
+  readonly plugins?: readonly string[];
+  /** Clock for `created_at`/`updated_at`, in Unix seconds. */
+  readonly now?: () => number;
+}
+
+/** One request as the emulator received it. */
+export interface RecordedRequest {
+  /** HTTP method. */
+  readonly method: string;
+  /** Path as sent (still percent-encoded). */
+  readonly path: string;
+  /** Query parameters (last value wins). */
+  readonly query: Readonly<Record<string, string>>;
+  /** Headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Parsed JSON body, raw text when not JSON, `undefined` when empty. */
+  readonly body: unknown;
+}
+
+/** Options of {@linkcode KongEmulator.failNext}. */
+export interface FailOptions {
+  /** Only requests for which this returns true fail (and count); default: every request. */
+  readonly when?: (request: RecordedRequest) => boolean;
+}
+
+interface FailureRule {
+  remaining: number;
+  readonly status: number;
+  readonly body: unknown;
+  readonly when?: (request: RecordedRequest) => boolean;
+}
+
+type Route =
+  | { readonly type: "root" }
+  | { readonly type: "enabled-plugins" }
+  | { readonly type: "collection"; readonly kind: KongEntityKind; readonly scope?: NestedScope }
+  | {
+    readonly type: "entity";
+    readonly kind: KongEntityKind;
+    readonly key: string;
+    readonly scope?: NestedScope;
+  };
+
+interface NestedScope {
+  readonly parentKind: KongEntityKind;
+  readonly parentKey: string;
+  readonly field: ParentScope["field"];
+}
+
+// Nested collections Kong serves: /{parent}/{key}/{child} → foreign-key field on the child.
+const NESTED: Readonly<Record<string, ParentScope["field"]>> = {
+  "services/routes": "service",
+  "services/plugins": "service",
+  "routes/plugins": "route",
+  "consumers/plugins": "consumer",
+};
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+const MAX_TAGS = 5;
+const DEFAULT_WORKSPACE = "default";
+
+/** The Kong Admin API emulator. See the module documentation. */
+export class KongEmulator {
+  /** Delay before every answer, in milliseconds; may be changed at any time. */
+  latencyMs: number;
+
+  readonly #options: KongEmulatorOptions;
+  readonly #version: string;
+  readonly #edition: "community" | "enterprise";
+  readonly #nodeId = crypto.randomUUID();
+  readonly #plugins: ReadonlyMap<string, PluginDefinition>;
+  #stores = new Map<string, KongStore>();
+  #requests: RecordedRequest[] = [];
+  #failures: FailureRule[] = [];
+  #calls = 0;
+  #writes = 0;
+  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #url: string | undefined;
+
+  /** Creates an emulator with an empty database. */
+  constructor(options: KongEmulatorOptions = {}) {
+    this.#options = options;
+    this.#edition = options.edition ?? "community";
+    this.#version = options.version ?? (this.#edition === "enterprise" ? "3.10.0.1" : "3.9.1");
+    this.latencyMs = options.latencyMs ?? 0;
+    const names = options.plugins ??
+      Object.entries(KONG_PLUGINS)
+        .filter(([, definition]) => this.#edition === "enterprise" || !definition.enterprise)
+        .map(([name]) => name);
+    this.#plugins = new Map(
+      names.map((
+        name,
+      ) => [name, KONG_PLUGINS[name] ?? { priority: 0, protocols: ["http", "https"] }]),
+    );
+    this.#resetStores();
+  }
+
+  /** Base URL once started (`http://127.0.0.1:<port>`); throws before {@linkcode start}. */
+  get url(): string {
+    if (!this.#url) throw new Error("KongEmulator is not started: call start() first");
+    return this.#url;
+  }
+
+  /** Every request received since the last {@linkcode reset}, oldest first. */
+  get requests(): readonly RecordedRequest[] {
+    return this.#requests;
+  }
+
+  /** Number of requests received (including failed and refused ones). */
+  get calls(): number {
+    return this.#calls;
+  }
+
+  /** Number of non-GET requests received. */
+  get writes(): number {
+    return this.#writes;
+  }
+
+  /** The version reported by `GET /`. */
+  get version(): string {
+    return this.#version;
+  }
+
+  /** Starts listening on `127.0.0.1` (a free port unless `port` is given) and returns the URL. */
+  start(options: { readonly port?: number } = {}): Promise<string> {
+    if (this.#server) return Promise.resolve(this.url);
+    this.#server = Deno.serve(
+      { port: options.port ?? 0, hostname: "127.0.0.1", onListen() {} },
+      (request) => this.fetch(request),
+    );
+    this.#url = `http://127.0.0.1:${this.#server.addr.port}`;
+    return Promise.resolve(this.#url);
+  }
+
+  /** Stops listening; in-flight requests finish first. Safe to call twice. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    this.#url = undefined;
+    if (server) await server.shutdown();
+  }
+
+  /** Stops the server: `await using kong = new KongEmulator()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Makes the next `count` requests (matching `options.when`, if given) fail with `status` and
+   * `body` (default Kong's 500 body), before any other processing.
+   */
+  failNext(count: number, status: number, body?: unknown, options: FailOptions = {}): void {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new RangeError(`failNext count must be a positive integer, got ${count}`);
+    }
+    this.#failures.push({
+      remaining: count,
+      status,
+      body: body ?? { message: "An unexpected error occurred" },
+      when: options.when,
+    });
+  }
+
+  /** Empties the database, the request log, the counters and pending failures. */
+  reset(): void {
+    this.#resetStores();
+    this.#requests = [];
+    this.#failures = [];
+    this.#calls = 0;
+    this.#writes = 0;
+  }
+
+  /** The entities of a workspace (default `default`), for direct inspection in tests. */
+  store(workspace: string = DEFAULT_WORKSPACE): KongStore {
+    const store = this.#stores.get(workspace);
+    if (!store) throw new Error(`unknown workspace '${workspace}'`);
+    return store;
+  }
+
+  /** Bulk-creates services with routes and plugins (see {@linkcode SeedOptions}). */
+  seed(options: SeedOptions & { readonly workspace?: string }): SeedSummary {
+    return seedStore(this.store(options.workspace), options);
+  }
+
+  /** Creates the small realistic gateway of the demo; returns its services by name. */
+  realisticSeed(options: { readonly workspace?: string } = {}): Record<string, KongEntity> {
+    return seedRealistic(this.store(options.workspace));
+  }
+
+  /** The body of `GET /`. */
+  info(): Record<string, unknown> {
+    const database = this.#options.dbless ? "off" : "postgres";
+    const available: Record<string, unknown> = {};
+    const legacyFlags = this.#version.startsWith("2.");
+    for (const [name, definition] of [...this.#plugins].sort(([a], [b]) => a.localeCompare(b))) {
+      // Kong 2.x listed `true`; 3.0 switched to version and priority.
+      available[name] = legacyFlags
+        ? true
+        : { version: this.#version, priority: definition.priority };
+    }
+    const inUse = new Set<string>();
+    for (const store of this.#stores.values()) {
+      for (const name of store.pluginNamesInUse()) inUse.add(name);
+    }
+    const configuration: Record<string, unknown> = {
+      database,
+      role: "traditional",
+      router_flavor: "traditional_compatible",
+      admin_listen: ["127.0.0.1:8001 reuseport backlog=16384", "127.0.0.1:8444 http2 ssl"],
+      proxy_listen: ["0.0.0.0:8000 reuseport backlog=16384", "0.0.0.0:8443 http2 ssl"],
+      status_listen: ["127.0.0.1:8007 reuseport backlog=16384"],
+      plugins: ["bundled"],
+      loaded_plugins: Object.fromEntries([...this.#plugins.keys()].map((name) => [name, true])),
+      log_level: "notice",
+      prefix: "/usr/local/kong",
+      nginx_worker_processes: "auto",
+    };
+    if (database === "postgres") {
+      Object.assign(configuration, {
+        pg_host: "127.0.0.1",
+        pg_port: 5432,
+        pg_database: "kong",
+        pg_user: "kong",
+        pg_password: "******",
+      });
+    } else {
+      configuration.declarative_config = null;
+    }
+    if (this.#edition === "enterprise") {
+      configuration.enforce_rbac = this.#options.adminToken ? "on" : "off";
+      configuration.rbac_auth_header = "Kong-Admin-Token";
+    }
+    const body: Record<string, unknown> = {
+      plugins: {
+        available_on_server: available,
+        enabled_in_cluster: [...inUse].sort(),
+        ...(this.#edition === "enterprise" ? { disabled_on_server: {} } : {}),
+      },
+      tagline: "Welcome to kong",
+      version: this.#version,
+      hostname: this.#options.hostname ?? "kong-emulator",
+      node_id: this.#nodeId,
+      lua_version: "LuaJIT 2.1.0-20231117",
+      timers: { running: 0, pending: 4 },
+      pids: { master: 1, workers: [1254, 1255] },
+      configuration,
+    };
+    // `edition` appeared in Kong 3.6.
+    if (versionAtLeast(this.#version, 3, 6)) body.edition = this.#edition;
+    return body;
+  }
+
+  /**
+   * Answers one request without a socket; has the shape of the global `fetch`, so tests can pass
+   * `kong.fetch` wherever a fetch implementation is accepted.
+   */
+  readonly fetch = async (input: Request | URL | string, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request && init === undefined
+      ? input
+      : new Request(input, init);
+    const url = new URL(request.url);
+    const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
+    const recorded: RecordedRequest = {
+      method: request.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: Object.fromEntries(
+        [...request.headers].map(([name, value]) => [name.toLowerCase(), value]),
+      ),
+      body: parseLoggedBody(text),
+    };
+    this.#calls++;
+    if (request.method !== "GET") this.#writes++;
+    this.#requests.push(recorded);
+    if (this.latencyMs > 0) await delay(this.latencyMs, request.signal);
+
+    const failure = this.#failures.find((rule) => !rule.when || rule.when(recorded));
+    if (failure) {
+      failure.remaining--;
+      if (failure.remaining <= 0) this.#failures.splice(this.#failures.indexOf(failure), 1);
+      return this.#json(failure.status, failure.body);
+    }
+    if (
+      this.#options.adminToken !== undefined &&
+      request.headers.get("kong-admin-token") !== this.#options.adminToken
+    ) {
+      return this.#json(401, {
+        message: "Invalid credentials. Token or User credentials required",
+      });
+    }
+    try {
+      return this.#handle(request.method, url, recorded.headers, text);
+    } catch (error) {
+      if (error instanceof KongApiError) return this.#json(error.status, error.body);
+      throw error;
+    }
+  };
+
+  #resetStores(): void {
+    const now = this.#options.now;
+    const plugins = (name: string) => this.#plugins.get(name);
+    this.#stores = new Map();
+    const workspaces = this.#edition === "enterprise"
+      ? [DEFAULT_WORKSPACE, ...(this.#options.workspaces ?? [])]
+      : [DEFAULT_WORKSPACE];
+    for (const workspace of workspaces) {
+      this.#stores.set(workspace, new KongStore({ plugins, now }));
+    }
+  }
+
+  #handle(
+    method: string,
+    url: URL,
+    headers: Readonly<Record<string, string>>,
+    text: string,
+  ): Response {
+    const segments = url.pathname.replace(/\/+$/, "").split("/").slice(1).map(safeDecode);
+    let workspace: string | undefined;
+    if (this.#edition === "enterprise" && segments.length > 1 && this.#stores.has(segments[0])) {
+      workspace = segments.shift();
+    }
+    const store = this.#stores.get(workspace ?? DEFAULT_WORKSPACE)!;
+    const route = matchRoute(segments);
+    if (!route || (route.type === "root" && workspace !== undefined)) throw notFound();
+
+    if (route.type === "root" || route.type === "enabled-plugins") {
+      if (method !== "GET") throw methodNotAllowed();
+      return this.#json(
+        200,
+        route.type === "root" ? this.info() : { enabled_plugins: [...this.#plugins.keys()].sort() },
+      );
+    }
+
+    const allowed = route.type === "collection"
+      ? ["GET", "POST"]
+      : ["GET", "PUT", "PATCH", "DELETE"];
+    if (!allowed.includes(method)) throw methodNotAllowed();
+
+    let parent: ParentScope | undefined;
+    if (route.scope) {
+      const parentEntity = store.find(route.scope.parentKind, route.scope.parentKey);
+      if (!parentEntity) throw notFound();
+      parent = { field: route.scope.field, id: parentEntity.id };
+    }
+
+    if (method === "GET") {
+      if (route.type === "collection") {
+        return this.#json(200, this.#list(store, route.kind, url, workspace, route.scope, parent));
+      }
+      const entity = store.findIn(route.kind, route.key, parent);
+      if (!entity) throw notFound();
+      return this.#json(200, entity);
+    }
+
+    if (this.#options.dbless) {
+      const action = method === "POST"
+        ? "create"
+        : method === "PUT"
+        ? "create or update"
+        : method === "PATCH"
+        ? "update"
+        : "delete";
+      throw operationUnsupported(action, route.kind);
+    }
+    if (method === "DELETE" && route.type === "entity") {
+      store.remove(route.kind, route.key, { parent });
+      return new Response(null, { status: 204, headers: this.#headers() });
+    }
+
+    const body = parseJsonBody(headers["content-type"] ?? "", text);
+    const extraFields = route.kind === "plugins" && this.#edition === "enterprise"
+      ? { consumer_group: null }
+      : undefined;
+    if (route.type === "collection") {
+      return this.#json(201, store.create(route.kind, body, { parent, extraFields }));
+    }
+    if (method === "PUT") {
+      return this.#json(200, store.upsert(route.kind, route.key, body, { parent, extraFields }));
+    }
+    return this.#json(200, store.update(route.kind, route.key, body, { parent, extraFields }));
+  }
+
+  #list(
+    store: KongStore,
+    kind: KongEntityKind,
+    url: URL,
+    workspace: string | undefined,
+    scope: NestedScope | undefined,
+    parent: ParentScope | undefined,
+  ): Record<string, unknown> {
+    const sizeParam = url.searchParams.get("size");
+    let size = DEFAULT_PAGE_SIZE;
+    if (sizeParam !== null) {
+      size = /^\d+$/.test(sizeParam) ? Number(sizeParam) : NaN;
+      if (!(size >= 1 && size <= MAX_PAGE_SIZE)) throw invalidSize();
+    }
+    const offsetParam = url.searchParams.get("offset");
+    const fromSeq = offsetParam === null ? 0 : decodeOffset(offsetParam);
+    const tagsParam = scope ? null : url.searchParams.get("tags");
+    const filter = tagsParam ? tagFilter(tagsParam) : undefined;
+
+    const page = store.page(kind, { fromSeq, size, parent, filter });
+    if (page.nextSeq === undefined) return { next: null, data: page.data };
+
+    const offset = encodeOffset(page.nextSeq, page.nextId!);
+    const prefix = workspace ? `/${encodeURIComponent(workspace)}` : "";
+    let next: string;
+    if (scope && parent) {
+      // Kong's nested `next` names the parent by id and carries neither size nor tags.
+      next = `${prefix}/${scope.parentKind}/${parent.id}/${kind}?offset=${
+        encodeURIComponent(offset)
+      }`;
+    } else {
+      next = `${prefix}/${kind}?offset=${encodeURIComponent(offset)}`;
+      if (tagsParam) next += `&tags=${encodeURIComponent(tagsParam)}`;
+      if (sizeParam !== null) next += `&size=${size}`;
+    }
+    return { data: page.data, offset, next };
+  }
+
+  #headers(): Headers {
+    return new Headers({
+      "access-control-allow-origin": "*",
+      "server": `kong/${this.#version}${
+        this.#edition === "enterprise" ? "-enterprise-edition" : ""
+      }`,
+      "x-kong-admin-request-id": crypto.randomUUID().replaceAll("-", ""),
+    });
+  }
+
+  #json(status: number, body: unknown): Response {
+    const headers = this.#headers();
+    headers.set("content-type", "application/json; charset=utf-8");
+    return new Response(JSON.stringify(body), { status, headers });
+  }
+}
+
+function matchRoute(segments: readonly string[]): Route | undefined {
+  const isKind = (value: string | undefined): value is KongEntityKind =>
+    KONG_ENTITY_KINDS.includes(value as KongEntityKind);
+  const [first, key, child, childKey, ...rest] = segments;
+  if (segments.length === 0) return { type: "root" };
+  if (!isKind(first) || rest.length > 0) return undefined;
+  if (key === undefined) return { type: "collection", kind: first };
+  if (key === "") return undefined;
+  if (first === "plugins" && key === "enabled" && child === undefined) {
+    return { type: "enabled-plugins" };
+  }
+  if (child === undefined) return { type: "entity", kind: first, key };
+  const field = NESTED[`${first}/${child}`];
+  if (!field || !isKind(child)) return undefined;
+  const scope: NestedScope = { parentKind: first, parentKey: key, field };
+  if (childKey === undefined) return { type: "collection", kind: child, scope };
+  if (childKey === "") return undefined;
+  return { type: "entity", kind: child, key: childKey, scope };
+}
+
+/** Offsets are opaque to clients; here: base64 of `[sequence, id]` of the next page's first row. */
+function encodeOffset(seq: number, id: string): string {
+  return btoa(JSON.stringify([seq, id]));
+}
+
+function decodeOffset(offset: string): number {
+  let text: string;
+  try {
+    text = atob(offset);
+  } catch {
+    throw invalidOffset(offset, "bad base64 encoding");
+  }
+  try {
+    const decoded = JSON.parse(text) as unknown;
+    if (Array.isArray(decoded) && Number.isInteger(decoded[0]) && decoded[0] > 0) return decoded[0];
+  } catch {
+    // Falls through to the error below.
+  }
+  throw invalidOffset(offset, "bad json encoding");
+}
+
+/** `a,b` means both tags, `a/b` either; Kong refuses mixing them and more than five tags. */
+function tagFilter(tags: string): (entity: KongEntity) => boolean {
+  const and = tags.includes(",");
+  const or = tags.includes("/");
+  if (and && or) throw invalidOption("tags", "invalid filter syntax");
+  const wanted = tags.split(or ? "/" : ",");
+  if (wanted.length > MAX_TAGS) {
+    throw invalidOption("tags", `cannot query more than ${MAX_TAGS} tags`);
+  }
+  return (entity) => {
+    const own = (entity.tags ?? []) as string[];
+    return or ? wanted.some((tag) => own.includes(tag)) : wanted.every((tag) => own.includes(tag));
+  };
+}
+
+function parseJsonBody(contentType: string, text: string): Record<string, unknown> {
+  if (contentType !== "" && !/json/i.test(contentType)) {
+    throw new KongApiError(415, {
+      message: `Unsupported Content-Type '${contentType}': the Kong emulator only accepts JSON`,
+    });
+  }
+  if (text.trim() === "") return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Falls through to Kong's answer.
+  }
+  throw new KongApiError(400, { message: "Cannot parse JSON body" });
+}
+
+function parseLoggedBody(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a, b] = version.split(".").map((part) => Number.parseInt(part, 10));
+  return a > major || (a === major && b >= minor);
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -5,6 +5,9 @@
  * @module
  */
 
+import type { DesiredCredential, DesiredPolicy, DesiredRoute } from "../sync/desired.ts";
+import type { ItemResult, Plan } from "../sync/plan.ts";
+
 /** Gateway products stoa-connect can drive. */
 export type GatewayType = "kong" | "gravitee" | "webmethods";
 
@@ -58,4 +61,34 @@ export interface GatewayAdapter {
   probe(options?: CallOptions): Promise<GatewayInfo>;
   /** Lists every API on the gateway (all pages). */
   discover(options?: CallOptions): Promise<DiscoveredApi[]>;
+}
+
+/** Options of planning and applying. */
+export interface SyncOptions extends CallOptions {
+  /** APIs found by the last discovery (to resolve policy targets by name). */
+  readonly discovered?: readonly DiscoveredApi[];
+  /** Most items written at once (default 8). */
+  readonly concurrency?: number;
+}
+
+/**
+ * An adapter that can make the gateway match the desired state. Planning reads only objects the
+ * agent owns (ownership is recorded on the gateway) and never writes; applying writes only what
+ * the plan says, item by item, and reports one result per item.
+ */
+export interface SyncAdapter extends GatewayAdapter {
+  /** Plan for policies: every desired policy plus owned policies no longer desired (deleted). */
+  planPolicies(desired: readonly DesiredPolicy[], options?: SyncOptions): Promise<Plan>;
+  /** Plan for deployed routes: the desired list is authoritative (owned routes not in it go). */
+  planRoutes(desired: readonly DesiredRoute[], options?: SyncOptions): Promise<Plan>;
+  /** Plan for consumer credentials. */
+  planCredentials(desired: readonly DesiredCredential[], options?: SyncOptions): Promise<Plan>;
+  /** Applies a plan; never throws for one item, returns one result per plan item. */
+  apply(plan: Plan, options?: SyncOptions): Promise<ItemResult[]>;
+}
+
+/** True when the adapter can synchronise (not only discover). */
+export function canSync(adapter: GatewayAdapter): adapter is SyncAdapter {
+  const candidate = adapter as Partial<SyncAdapter>;
+  return typeof candidate.planPolicies === "function" && typeof candidate.apply === "function";
 }

@@ -28,7 +28,9 @@ export interface RegisterRequest {
 
 /** The part of the register answer the agent uses (§3.4). */
 export const RegisteredGatewaySchema = z.looseObject({
-  id: z.string().trim().min(1, { error: "the answer has no gateway id" }),
+  id: z.string({ error: "the answer has no gateway id" }).trim().min(1, {
+    error: "the answer has no gateway id",
+  }),
   name: z.string().optional(),
   status: z.string().optional(),
 });

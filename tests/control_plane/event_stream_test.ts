@@ -208,11 +208,11 @@ Deno.test("restart reconnects at once with the new gateway id", async () => {
 
 Deno.test("waits while unregistered and a failing catch-up does not stop the stream", async () => {
   const server = sseServer();
-  let id: string | undefined;
+  const registration: { id?: string } = {};
   const errors: unknown[] = [];
   const stream = new EventStream({
     client: client(server.fetch),
-    gatewayId: () => id,
+    gatewayId: () => registration.id,
     onEvent: () => {},
     beforeConnect: () => Promise.reject(new Error("routes unavailable")),
     onStatus: (_s, e) => e && errors.push(e),
@@ -222,7 +222,7 @@ Deno.test("waits while unregistered and a failing catch-up does not stop the str
   stream.start();
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(server.connections.length, 0);
-  id = "gw";
+  registration.id = "gw";
   await server.next();
   assert.match((errors[0] as Error).message, /routes unavailable/);
   await stream.stop();

@@ -76,6 +76,6 @@ Deno.test("pretty format is one readable line with the context", async () => {
   });
   assert.match(
     lines[0],
-    /^\d\d:\d\d:\d\d\.\d{3} WARN  discovery +gateway slow  \[instance=edge-01 gateway_id=gw-42\]$/,
+    /^\d\d:\d\d:\d\d\.\d{3} WARN {2}discovery +gateway slow {2}\[instance=edge-01 gateway_id=gw-42\]$/,
   );
 });

@@ -94,3 +94,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
 }
+
+/** Runs `fn` with a started harness and always stops it. */
+export async function withHarness(
+  options: HarnessOptions,
+  fn: (harness: Harness) => Promise<void>,
+): Promise<void> {
+  const harness = await startHarness(options);
+  try {
+    await fn(harness);
+  } finally {
+    await harness.stop();
+  }
+}

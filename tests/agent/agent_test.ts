@@ -1,17 +1,5 @@
 import assert from "node:assert/strict";
-import { CP_KEY, type Harness, startHarness } from "./agent_harness.ts";
-
-async function withHarness(
-  options: Parameters<typeof startHarness>[0],
-  fn: (h: Harness) => Promise<void>,
-): Promise<void> {
-  const h = await startHarness(options);
-  try {
-    await fn(h);
-  } finally {
-    await h.stop();
-  }
-}
+import { CP_KEY, type Harness, withHarness } from "./agent_harness.ts";
 
 function registeredGateway(h: Harness) {
   const id = h.agent.state.gatewayId;

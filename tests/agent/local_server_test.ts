@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
-import { createApp } from "../../src/server/app.ts";
+import { type AgentView, createApp } from "../../src/server/app.ts";
 import { startServer } from "../../src/server/serve.ts";
-import { type Harness, startHarness } from "./agent_harness.ts";
+import { type Harness, startHarness, withHarness } from "./agent_harness.ts";
+
+function view(h: Harness): AgentView {
+  return {
+    health: () => h.agent.health(),
+    readiness: () => h.agent.readiness(),
+    status: () => h.agent.status(),
+    metrics: () => h.agent.metrics.expose(),
+    discoverNow: () => h.agent.discoverNow(),
+  };
+}
 
 function appFor(h: Harness, remote: string) {
-  return createApp({
-    agent: {
-      health: () => h.agent.health(),
-      readiness: () => h.agent.readiness(),
-      status: () => h.agent.status(),
-      metrics: () => h.agent.metrics.expose(),
-      discoverNow: () => h.agent.discoverNow(),
-    },
-    token: h.config.connectToken,
-    remoteAddress: () => remote,
-  });
+  return createApp({ agent: view(h), token: h.config.connectToken, remoteAddress: () => remote });
 }
 
 Deno.test("the local server answers /health, /livez, /readyz, /status and /metrics", async () => {
@@ -22,17 +22,7 @@ Deno.test("the local server answers /health, /livez, /readyz, /status and /metri
   const server = startServer({
     hostname: "127.0.0.1",
     port: 0,
-    app: (remoteAddress) =>
-      createApp({
-        agent: {
-          health: () => h.agent.health(),
-          readiness: () => h.agent.readiness(),
-          status: () => h.agent.status(),
-          metrics: () => h.agent.metrics.expose(),
-          discoverNow: () => h.agent.discoverNow(),
-        },
-        remoteAddress,
-      }),
+    app: (remoteAddress) => createApp({ agent: view(h), remoteAddress }),
   });
   try {
     await h.waitFor(() => h.agent.readiness().status === "ready");
@@ -108,9 +98,8 @@ Deno.test("the local server answers /health, /livez, /readyz, /status and /metri
   }
 });
 
-Deno.test("/readyz answers 503 with reasons until the agent is registered", async () => {
-  const h = await startHarness({ cpKeys: ["not-ours"] });
-  try {
+Deno.test("/readyz answers 503 with reasons until the agent is registered", () =>
+  withHarness({ cpKeys: ["not-ours"] }, async (h) => {
     const app = appFor(h, "127.0.0.1");
     await h.waitFor(() => h.cp.requestsTo("register").length > 0);
     await h.waitFor(() => h.agent.state.controlPlane.lastError !== undefined);
@@ -122,14 +111,10 @@ Deno.test("/readyz answers 503 with reasons until the agent is registered", asyn
     const health = await (await app.request("/health")).json();
     assert.equal(health.status, "degraded");
     assert.equal(health.gateway_id, "unregistered");
-  } finally {
-    await h.stop();
-  }
-});
+  }));
 
-Deno.test("POST /discover refuses remote callers unless they present STOA_CONNECT_TOKEN", async () => {
-  const h = await startHarness({ env: { STOA_CONNECT_TOKEN: "op-token-abc" } });
-  try {
+Deno.test("POST /discover refuses remote callers unless they present STOA_CONNECT_TOKEN", () =>
+  withHarness({ env: { STOA_CONNECT_TOKEN: "op-token-abc" } }, async (h) => {
     await h.waitFor(() => h.agent.state.gateway.reachable);
     const remote = appFor(h, "10.1.2.3");
     const refused = await remote.request("/discover", { method: "POST" });
@@ -151,14 +136,10 @@ Deno.test("POST /discover refuses remote callers unless they present STOA_CONNEC
     const health = await remote.request("/health");
     assert.equal(health.status, 200);
     await health.body?.cancel();
-  } finally {
-    await h.stop();
-  }
-});
+  }));
 
-Deno.test("without a token, only loopback may POST /discover", async () => {
-  const h = await startHarness({});
-  try {
+Deno.test("without a token, only loopback may POST /discover", () =>
+  withHarness({}, async (h) => {
     await h.waitFor(() => h.agent.state.gateway.reachable);
     const refused = await appFor(h, "192.168.1.20").request("/discover", {
       method: "POST",
@@ -169,14 +150,10 @@ Deno.test("without a token, only loopback may POST /discover", async () => {
     const local = await appFor(h, "::1").request("/discover", { method: "POST" });
     assert.equal(local.status, 200);
     await local.body?.cancel();
-  } finally {
-    await h.stop();
-  }
-});
+  }));
 
-Deno.test("a failed POST /discover answers 502 with the reason", async () => {
-  const h = await startHarness({});
-  try {
+Deno.test("a failed POST /discover answers 502 with the reason", () =>
+  withHarness({}, async (h) => {
     await h.waitFor(() => h.agent.state.gateway.reachable);
     h.kong.failNext(1, 500);
     const response = await appFor(h, "127.0.0.1").request("/discover", { method: "POST" });
@@ -184,7 +161,4 @@ Deno.test("a failed POST /discover answers 502 with the reason", async () => {
     const body = await response.json();
     assert.equal(body.error, "discovery_failed");
     assert.match(body.message, /500/);
-  } finally {
-    await h.stop();
-  }
-});
+  }));

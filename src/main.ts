@@ -112,6 +112,15 @@ async function run(config: Config): Promise<void> {
   }
 }
 
+/** Where the local agent answers: its bind address, or loopback when it binds every interface. */
+function localAgentUrl(host: string | undefined, port: string): string {
+  const bound = host?.trim();
+  if (!bound || bound === "0.0.0.0" || bound === "::" || bound === "[::]") {
+    return `http://127.0.0.1:${port}`;
+  }
+  return `http://${bound.includes(":") && !bound.startsWith("[") ? `[${bound}]` : bound}:${port}`;
+}
+
 async function main(args: string[]): Promise<void> {
   let parsed;
   try {
@@ -142,7 +151,7 @@ async function main(args: string[]): Promise<void> {
   if (command === "healthcheck") {
     const port = Deno.env.get("STOA_CONNECT_PORT") || "8090";
     const result = await healthcheck({
-      url: values.url ?? `http://127.0.0.1:${port}`,
+      url: values.url ?? localAgentUrl(Deno.env.get("STOA_CONNECT_HOST"), port),
       ready: values.ready ?? false,
     });
     console.log(result.message);

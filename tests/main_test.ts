@@ -166,3 +166,21 @@ Deno.test("healthcheck exits 1 when no agent answers", async () => {
   assert.equal(result.code, 1);
   assert.match(result.stdout, /no answer/);
 });
+
+Deno.test("healthcheck asks the agent on its bind address and exits 0 when it answers", async () => {
+  const port = freePort();
+  const server = Deno.serve(
+    { hostname: "127.0.0.2", port, onListen() {} },
+    () => new Response('{"status":"alive"}'),
+  );
+  try {
+    const result = await finish(agent(["healthcheck"], {
+      STOA_CONNECT_HOST: "127.0.0.2",
+      STOA_CONNECT_PORT: String(port),
+    }));
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /http:\/\/127\.0\.0\.2:\d+\/livez: 200/);
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -39,7 +39,16 @@ export interface HealthInputs {
   readonly config: Config;
   readonly state: AgentState;
   readonly loops: readonly LoopStatus[];
+  /** The `sync` section of `/status`, when the agent syncs. */
+  readonly sync?: Record<string, unknown>;
 }
+
+/** Loops whose failure degrades `/health` once the agent is registered. */
+const SYNC_LOOPS: Readonly<Record<string, string>> = {
+  "policy-sync": "policy sync",
+  "route-sync": "route sync",
+  "credential-sync": "credential sync",
+};
 
 function loop(inputs: HealthInputs, name: string): LoopStatus | undefined {
   return inputs.loops.find((l) => l.name === name);
@@ -78,6 +87,12 @@ export function health(inputs: HealthInputs): HealthReport {
   const discovery = loop(inputs, "discovery");
   if (inputs.state.gateway.reachable && discovery?.last_outcome === "error") {
     reasons.push(`discovery failing: ${discovery.last_error}`);
+  }
+  if (inputs.state.gatewayId !== undefined) {
+    for (const [name, what] of Object.entries(SYNC_LOOPS)) {
+      const status = loop(inputs, name);
+      if (status?.last_outcome === "error") reasons.push(`${what} failing: ${status.last_error}`);
+    }
   }
   const report: HealthReport = {
     status: reasons.length === 0 ? "ok" : "degraded",
@@ -128,6 +143,7 @@ export function statusReport(inputs: HealthInputs): Record<string, unknown> {
       at: state.discovery.at ?? null,
       reported: state.discovery.reported,
     },
+    ...(inputs.sync === undefined ? {} : { sync: inputs.sync }),
     loops: Object.fromEntries(inputs.loops.map((l) => [l.name, l])),
   });
 }

@@ -15,14 +15,36 @@ import { VERSION } from "../version.ts";
 import type { RunResult } from "./scheduler.ts";
 import type { AgentState } from "./state.ts";
 
-/**
- * What this build really does, as announced at registration. Policy and route sync are not
- * announced until the agent applies them.
- */
+/** What every agent does, announced at registration whatever the gateway. */
 export const CAPABILITIES: readonly string[] = ["health_monitoring", "api_discovery"];
 
-/** The registration body for this configuration and, once known, gateway type. */
-export function registerRequest(config: Config, gatewayType?: GatewayType): RegisterRequest {
+/** What the agent announces when its gateway adapter can sync. */
+export const SYNC_CAPABILITIES: readonly string[] = ["policy_sync", "route_sync"];
+
+/** What the agent announces when, in addition, credential sync is configured. */
+export const CREDENTIAL_CAPABILITY = "credential_sync";
+
+/**
+ * What the agent really does: sync capabilities only when the adapter can sync (a discovery-only
+ * adapter never claims them), credential sync only when Vault and a tenant are configured.
+ */
+export function capabilitiesFor(
+  options: { readonly canSync: boolean; readonly credentialSync: boolean },
+): string[] {
+  if (!options.canSync) return [...CAPABILITIES];
+  return [
+    ...CAPABILITIES,
+    ...SYNC_CAPABILITIES,
+    ...(options.credentialSync ? [CREDENTIAL_CAPABILITY] : []),
+  ];
+}
+
+/** The registration body for this configuration and, once known, gateway type and capabilities. */
+export function registerRequest(
+  config: Config,
+  gatewayType?: GatewayType,
+  capabilities: readonly string[] = CAPABILITIES,
+): RegisterRequest {
   const request: RegisterRequest = {
     hostname: config.instanceName,
     mode: "connect",
@@ -30,7 +52,7 @@ export function registerRequest(config: Config, gatewayType?: GatewayType): Regi
     // The agent's own server, as the Go agent and the Console expect (contract §3.1).
     admin_url: `http://${config.instanceName}:${config.connectPort}`,
     environment: config.environment,
-    capabilities: [...CAPABILITIES],
+    capabilities: [...capabilities],
     deployment_mode: "connect",
     topology: "remote-agent",
   };
@@ -50,6 +72,8 @@ export interface RegistrationDeps {
   readonly metrics: AgentMetrics;
   /** Called after each successful registration (e.g. to send a heartbeat and the discovery). */
   readonly onRegistered?: () => void;
+  /** What to announce (default {@linkcode CAPABILITIES}); read at each registration. */
+  readonly capabilities?: () => readonly string[];
 }
 
 /**
@@ -70,9 +94,8 @@ export function createRegistrationRun(
       return { idle: true };
     }
     try {
-      const gateway = await deps.client.register(registerRequest(deps.config, knownType), {
-        signal,
-      });
+      const request = registerRequest(deps.config, knownType, deps.capabilities?.());
+      const gateway = await deps.client.register(request, { signal });
       const previous = deps.state.gatewayId;
       deps.state.registered(gateway.id, gateway.name);
       registeredType = knownType;

@@ -115,6 +115,17 @@ export class Loop {
     return done;
   }
 
+  /**
+   * Runs once after `delayMs`, unless a run is in progress (its own result decides what comes
+   * next) or one is already due sooner. For a follow-up outside the interval, e.g. confirming
+   * deletes held by a run that was not the loop's own.
+   */
+  wakeAfter(delayMs: number): void {
+    if (this.#stopped || this.#current) return;
+    if (this.#nextRunAt !== undefined && this.#nextRunAt <= Date.now() + delayMs) return;
+    this.#schedule(delayMs);
+  }
+
   /** Stops the loop: no new run; the run in flight is aborted and awaited. */
   async stop(): Promise<void> {
     if (this.#stopped) return;

@@ -34,6 +34,10 @@ export interface Config {
   readonly gatewayAdminPassword?: string;
   /** Kong Enterprise workspace. */
   readonly kongWorkspace?: string;
+  /** Gravitee organisation. */
+  readonly graviteeOrganization: string;
+  /** Gravitee environment. */
+  readonly graviteeEnvironment: string;
   /** Name the agent registers under. */
   readonly instanceName: string;
   /** Environment reported at registration. */
@@ -50,6 +54,18 @@ export interface Config {
   readonly routeSyncIntervalMs: number;
   /** Use the Control Plane event stream for deployments. */
   readonly sseEnabled: boolean;
+  /** Credential sync period in ms. */
+  readonly credentialSyncIntervalMs: number;
+  /** Vault address; with {@linkcode Config.tenantId} it turns credential sync on. */
+  readonly vaultAddr?: URL;
+  /** Static Vault token (secret). */
+  readonly vaultToken?: string;
+  /** AppRole role id. */
+  readonly vaultRoleId?: string;
+  /** AppRole secret id (secret). */
+  readonly vaultSecretId?: string;
+  /** KV v2 mount of the credentials, without surrounding slashes (default `stoa`). */
+  readonly vaultKvPath: string;
   /** Gateway proxy URL shown in the Console. */
   readonly targetGatewayUrl?: string;
   /** Gateway public URL shown in the Console. */
@@ -176,6 +192,18 @@ const host = z.string().trim().default("0.0.0.0").refine(
   { error: (issue) => `"${issue.input}" is not a host name or IP address` },
 );
 
+const kvMount = z.string().trim().default("stoa").transform((value, ctx) => {
+  const mount = value.replace(/^\/+|\/+$/g, "");
+  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(mount) || /(^|\/)\.\.?(\/|$)/.test(mount)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${value}" is not a Vault mount path; expected e.g. stoa or secret/team-a`,
+    });
+    return z.NEVER;
+  }
+  return mount;
+});
+
 const schema = z.object({
   STOA_CONTROL_PLANE_URL: required("the STOA Control Plane URL, e.g. https://api.gostoa.dev").pipe(
     httpUrl("the STOA Control Plane URL, e.g. https://api.gostoa.dev"),
@@ -191,6 +219,8 @@ const schema = z.object({
   STOA_GATEWAY_ADMIN_USER: optionalText,
   STOA_GATEWAY_ADMIN_PASSWORD: optionalText,
   STOA_KONG_WORKSPACE: optionalText,
+  STOA_GRAVITEE_ORGANIZATION: z.string().trim().default("DEFAULT"),
+  STOA_GRAVITEE_ENVIRONMENT: z.string().trim().default("DEFAULT"),
   STOA_INSTANCE_NAME: optionalText,
   STOA_ENVIRONMENT: z.string().trim().default("production").refine((v) => v.length <= 50, {
     error: "must be at most 50 characters (the Control Plane's limit)",
@@ -201,6 +231,12 @@ const schema = z.object({
   STOA_POLICY_SYNC_INTERVAL: duration("STOA_POLICY_SYNC_INTERVAL"),
   STOA_ROUTE_SYNC_INTERVAL: duration("STOA_ROUTE_SYNC_INTERVAL"),
   STOA_SSE_ENABLED: booleanFlag,
+  STOA_CREDENTIAL_SYNC_INTERVAL: duration("STOA_CREDENTIAL_SYNC_INTERVAL"),
+  VAULT_ADDR: httpUrl("the Vault address, e.g. https://vault.example.com:8200").optional(),
+  VAULT_TOKEN: optionalText,
+  VAULT_ROLE_ID: optionalText,
+  VAULT_SECRET_ID: optionalText,
+  VAULT_KV_PATH: kvMount,
   STOA_TARGET_GATEWAY_URL: httpUrl("the gateway proxy URL").optional(),
   STOA_PUBLIC_URL: httpUrl("the gateway public URL").optional(),
   STOA_UI_URL: httpUrl("the gateway UI URL").optional(),
@@ -234,12 +270,15 @@ export function parseConfig(
 ): Config {
   const result = schema.safeParse(values);
   const problems: ConfigProblem[] = [...earlierProblems];
-  if (!result.success) {
-    const byVariable = new Map<string, string>();
-    for (const issue of result.error.issues) {
-      const variable = String(issue.path[0] ?? "configuration");
-      if (!byVariable.has(variable)) byVariable.set(variable, issue.message);
-    }
+  const byVariable = new Map<string, string>();
+  for (const issue of result.error?.issues ?? []) {
+    const variable = String(issue.path[0] ?? "configuration");
+    if (!byVariable.has(variable)) byVariable.set(variable, issue.message);
+  }
+  for (const problem of vaultProblems(values)) {
+    if (!byVariable.has(problem.variable)) byVariable.set(problem.variable, problem.message);
+  }
+  if (byVariable.size > 0) {
     const order = VARIABLES.map((v) => v.name);
     const sorted = [...byVariable.entries()].sort(([a], [b]) =>
       order.indexOf(a) - order.indexOf(b)
@@ -258,6 +297,8 @@ export function parseConfig(
     gatewayAdminUser: v.STOA_GATEWAY_ADMIN_USER,
     gatewayAdminPassword: v.STOA_GATEWAY_ADMIN_PASSWORD,
     kongWorkspace: v.STOA_KONG_WORKSPACE,
+    graviteeOrganization: v.STOA_GRAVITEE_ORGANIZATION,
+    graviteeEnvironment: v.STOA_GRAVITEE_ENVIRONMENT,
     instanceName: v.STOA_INSTANCE_NAME ?? defaults.hostname,
     environment: v.STOA_ENVIRONMENT,
     tenantId: v.STOA_TENANT_ID,
@@ -266,6 +307,12 @@ export function parseConfig(
     policySyncIntervalMs: v.STOA_POLICY_SYNC_INTERVAL,
     routeSyncIntervalMs: v.STOA_ROUTE_SYNC_INTERVAL,
     sseEnabled: v.STOA_SSE_ENABLED,
+    credentialSyncIntervalMs: v.STOA_CREDENTIAL_SYNC_INTERVAL,
+    vaultAddr: v.VAULT_ADDR,
+    vaultToken: v.VAULT_TOKEN,
+    vaultRoleId: v.VAULT_ROLE_ID,
+    vaultSecretId: v.VAULT_SECRET_ID,
+    vaultKvPath: v.VAULT_KV_PATH,
     targetGatewayUrl: v.STOA_TARGET_GATEWAY_URL?.toString(),
     publicUrl: v.STOA_PUBLIC_URL?.toString(),
     uiUrl: v.STOA_UI_URL?.toString(),
@@ -276,6 +323,41 @@ export function parseConfig(
     logLevel: v.LOG_LEVEL,
     logFormat: v.LOG_FORMAT ?? (defaults.stdoutIsTerminal ? "pretty" : "json"),
   };
+}
+
+/**
+ * Problems between Vault variables: half an AppRole, or credential sync asked for (VAULT_ADDR and
+ * STOA_TENANT_ID) without any way to authenticate.
+ */
+function vaultProblems(values: Readonly<Record<string, string>>): ConfigProblem[] {
+  const set = (name: string) => (values[name] ?? "").trim() !== "";
+  const problems: ConfigProblem[] = [];
+  if (set("VAULT_ROLE_ID") && !set("VAULT_SECRET_ID")) {
+    problems.push({
+      variable: "VAULT_SECRET_ID",
+      message: "not set; AppRole login needs it with VAULT_ROLE_ID",
+    });
+  }
+  if (set("VAULT_SECRET_ID") && !set("VAULT_ROLE_ID")) {
+    problems.push({
+      variable: "VAULT_ROLE_ID",
+      message: "not set; AppRole login needs it with VAULT_SECRET_ID",
+    });
+  }
+  const approle = set("VAULT_ROLE_ID") || set("VAULT_SECRET_ID");
+  if (set("VAULT_ADDR") && set("STOA_TENANT_ID") && !set("VAULT_TOKEN") && !approle) {
+    problems.push({
+      variable: "VAULT_TOKEN",
+      message:
+        "not set; credential sync (VAULT_ADDR and STOA_TENANT_ID are set) needs VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID",
+    });
+  }
+  return problems;
+}
+
+/** True when credential sync is configured: a Vault address and a tenant. */
+export function credentialSyncEnabled(config: Config): boolean {
+  return config.vaultAddr !== undefined && config.tenantId !== undefined;
 }
 
 /** A one-line, secret-free summary of the configuration for the startup log. */

@@ -74,6 +74,16 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: "Kong Enterprise workspace; prefixes every Kong admin path.",
   },
   {
+    name: "STOA_GRAVITEE_ORGANIZATION",
+    default: "DEFAULT",
+    description: "Gravitee organisation the Management API paths use.",
+  },
+  {
+    name: "STOA_GRAVITEE_ENVIRONMENT",
+    default: "DEFAULT",
+    description: "Gravitee environment the Management API paths use.",
+  },
+  {
     name: "STOA_INSTANCE_NAME",
     default: "hostname",
     description: "Name this agent registers under (the machine's hostname by default).",
@@ -86,7 +96,8 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: "STOA_TENANT_ID",
     default: "",
-    description: "Tenant this gateway belongs to (sent at registration).",
+    description:
+      "Tenant this gateway belongs to (sent at registration; names the Vault credentials to sync).",
   },
   {
     name: "STOA_HEARTBEAT_INTERVAL",
@@ -113,6 +124,41 @@ export const VARIABLES: readonly VariableSpec[] = [
     default: "false",
     description:
       "true: receive deployments on the Control Plane's event stream instead of polling.",
+  },
+  {
+    name: "STOA_CREDENTIAL_SYNC_INTERVAL",
+    default: "60s",
+    description: "How often consumer credentials are read from Vault and applied.",
+  },
+  {
+    name: "VAULT_ADDR",
+    default: "",
+    description:
+      "Vault address; with STOA_TENANT_ID it turns credential sync on (e.g. https://vault.example.com:8200).",
+  },
+  {
+    name: "VAULT_TOKEN",
+    default: "",
+    secret: true,
+    description:
+      "Vault token (renewed before it expires); or use VAULT_ROLE_ID and VAULT_SECRET_ID.",
+  },
+  {
+    name: "VAULT_ROLE_ID",
+    default: "",
+    description: "AppRole role id: login when VAULT_TOKEN is unset, or refused or expiring.",
+  },
+  {
+    name: "VAULT_SECRET_ID",
+    default: "",
+    secret: true,
+    description: "AppRole secret id, used with VAULT_ROLE_ID.",
+  },
+  {
+    name: "VAULT_KV_PATH",
+    default: "stoa",
+    description:
+      "Vault KV v2 mount holding credentials; they are read from <mount>/data/consumers/<STOA_TENANT_ID>.",
   },
   {
     name: "STOA_TARGET_GATEWAY_URL",

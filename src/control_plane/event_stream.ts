@@ -175,6 +175,11 @@ export class EventStream {
     });
     const reader = body.getReader();
     const decoder = new TextDecoder();
+    // Cancel the body ourselves on abort: the fetch's own signal is a derived AbortSignal.any()
+    // that nothing references once the headers are in, and a collected derived signal no longer
+    // aborts the body, which would leave stop() waiting on a read that never ends.
+    const cancel = () => void reader.cancel(signal.reason).catch(() => {});
+    signal.addEventListener("abort", cancel, { once: true });
     try {
       while (true) {
         const { value, done } = await reader.read();
@@ -195,6 +200,7 @@ export class EventStream {
         }
       }
     } finally {
+      signal.removeEventListener("abort", cancel);
       await reader.cancel().catch(() => {});
     }
   }

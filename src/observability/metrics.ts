@@ -10,6 +10,20 @@ import { VERSION } from "../version.ts";
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
 
+/** What {@linkcode AgentMetrics.recordSync} needs of a sync run. */
+export interface SyncRunRecord {
+  /** `policy`, `route` or `credential`. */
+  readonly kind: string;
+  /** `ok`, `held`, `failed` or `skipped`. */
+  readonly status: string;
+  /** Duration of the run. */
+  readonly durationMs: number;
+  /** Final status of every item. */
+  readonly itemStatuses: readonly string[];
+  /** Deletes held after the run. */
+  readonly heldDeletes: number;
+}
+
 /** The agent's metrics. */
 export class AgentMetrics {
   /** The registry to expose on `/metrics`. */
@@ -36,6 +50,24 @@ export class AgentMetrics {
   readonly cpRequestDuration: Histogram<"endpoint" | "status">;
   /** Build information. */
   readonly buildInfo: Gauge<"version">;
+  /** Sync runs by kind and outcome (`ok`, `held`, `failed`, `skipped`). */
+  readonly syncRuns: Counter<"kind" | "outcome">;
+  /** Sync items by kind and final status (`applied`, `removed`, `unchanged`, `failed`, `held`). */
+  readonly syncItems: Counter<"kind" | "status">;
+  /** Duration of whole sync runs, by kind. */
+  readonly syncDuration: Histogram<"kind">;
+  /** Deletes held by the mass-deletion guard, by kind. */
+  readonly syncHeldDeletes: Gauge<"kind">;
+  /** Acknowledgements waiting for the Control Plane. */
+  readonly ackOutboxSize: Gauge;
+  /** Acknowledgements the Control Plane accepted. */
+  readonly acksDelivered: Counter;
+  /** Acknowledgements dropped because the Control Plane refused them for good. */
+  readonly acksDropped: Counter;
+  /** 1 while the deployment event stream is connected. */
+  readonly eventStreamConnected: Gauge;
+  /** Events received on the deployment stream, by type. */
+  readonly eventStreamEvents: Counter<"type">;
 
   /** Creates and registers every metric; `startedAt` feeds the uptime gauge. */
   constructor(startedAt: number = Date.now()) {
@@ -103,6 +135,57 @@ export class AgentMetrics {
       registers,
     });
     this.buildInfo.set({ version: VERSION }, 1);
+    this.syncRuns = new Counter({
+      name: "stoa_connect_sync_runs_total",
+      help: "Sync runs (policies, routes, credentials), by kind and outcome.",
+      labelNames: ["kind", "outcome"],
+      registers,
+    });
+    this.syncItems = new Counter({
+      name: "stoa_connect_sync_items_total",
+      help: "Items handled by sync runs, by kind and final status.",
+      labelNames: ["kind", "status"],
+      registers,
+    });
+    this.syncDuration = new Histogram({
+      name: "stoa_connect_sync_duration_seconds",
+      help: "Duration of whole sync runs, by kind.",
+      labelNames: ["kind"],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.syncHeldDeletes = new Gauge({
+      name: "stoa_connect_sync_held_deletes",
+      help: "Deletes held by the mass-deletion guard until the next cycle confirms them, by kind.",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.ackOutboxSize = new Gauge({
+      name: "stoa_connect_ack_outbox_size",
+      help: "Acknowledgements waiting for the Control Plane.",
+      registers,
+    });
+    this.acksDelivered = new Counter({
+      name: "stoa_connect_acks_delivered_total",
+      help: "Acknowledgements the Control Plane accepted.",
+      registers,
+    });
+    this.acksDropped = new Counter({
+      name: "stoa_connect_acks_dropped_total",
+      help: "Acknowledgements dropped because the Control Plane refused them for good.",
+      registers,
+    });
+    this.eventStreamConnected = new Gauge({
+      name: "stoa_connect_event_stream_connected",
+      help: "1 while the deployment event stream is connected, else 0.",
+      registers,
+    });
+    this.eventStreamEvents = new Counter({
+      name: "stoa_connect_event_stream_events_total",
+      help: "Events received on the deployment event stream, by type.",
+      labelNames: ["type"],
+      registers,
+    });
     new Gauge({
       name: "stoa_connect_uptime_seconds",
       help: "Seconds since the agent started.",
@@ -119,6 +202,20 @@ export class AgentMetrics {
         this.set(Deno.memoryUsage().rss);
       },
     });
+  }
+
+  /** Records one sync run: its outcome, duration, items and held deletes. */
+  recordSync(run: SyncRunRecord): void {
+    this.syncRuns.inc({ kind: run.kind, outcome: run.status });
+    this.syncDuration.observe({ kind: run.kind }, run.durationMs / 1000);
+    for (const status of run.itemStatuses) this.syncItems.inc({ kind: run.kind, status });
+    this.syncHeldDeletes.set({ kind: run.kind }, run.heldDeletes);
+  }
+
+  /** Counts one stream event; unknown types share one label value to bound cardinality. */
+  recordStreamEvent(type: string): void {
+    const known = ["sync-deployment", "sync-policy", "undeploy"].includes(type);
+    this.eventStreamEvents.inc({ type: known ? type : "other" });
   }
 
   /** The exposition text and its content type. */

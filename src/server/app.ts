@@ -1,6 +1,9 @@
 /**
  * The local HTTP server (Hono): health and readiness for orchestrators, `/status` for operators,
- * `/metrics` for Prometheus, and `POST /discover` to run discovery on demand.
+ * `/metrics` for Prometheus, `POST /discover` to run discovery on demand, and `POST /sync` to run
+ * policy, route and credential sync now (`?dry_run=true`: only the plan), and
+ * `POST /webhook/events` for the transactional events webMethods pushes. The body of `/sync` is
+ * described in `src/sync/sync_report.ts`.
  *
  * @module
  */
@@ -8,8 +11,11 @@
 import { Hono } from "hono";
 import type { DiscoveryResult } from "../agent/discovery.ts";
 import type { HealthReport, ReadinessReport } from "../agent/health.ts";
+import { syncHttpStatus, type SyncReport } from "../sync/sync_report.ts";
 import { redact } from "../observability/redact.ts";
+import type { WebhookEventMetrics } from "../observability/webhook_metrics.ts";
 import { type RemoteAddress, requireOperator } from "./access.ts";
+import { createWebhookEventsApp } from "./webhook_events.ts";
 
 /** What the server needs from the agent. */
 export interface AgentView {
@@ -23,6 +29,16 @@ export interface AgentView {
   metrics(): Promise<{ body: string; contentType: string }>;
   /** Runs discovery now. */
   discoverNow(): Promise<DiscoveryResult>;
+  /** Runs (or, with `dryRun`, plans) policy, route and credential sync now. */
+  syncNow(options: { readonly dryRun: boolean }): Promise<SyncReport>;
+  /** Where events pushed to `POST /webhook/events` are counted. */
+  readonly webhookEvents: WebhookEventMetrics;
+}
+
+/** True for `?dry_run=true` (also `1`, `yes`, or a bare `?dry_run`). */
+function dryRunRequested(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return ["", "true", "1", "yes"].includes(value.trim().toLowerCase());
 }
 
 /** Options for {@linkcode createApp}. */
@@ -62,6 +78,14 @@ export function createApp(options: AppOptions): Hono {
       }, 502);
     }
   });
+
+  app.post("/sync", operator, async (c) => {
+    const report = await agent.syncNow({ dryRun: dryRunRequested(c.req.query("dry_run")) });
+    return c.json(report, syncHttpStatus(report));
+  });
+
+  // The gateway pushes here: open like the read endpoints, bounded to 1 MiB per call.
+  app.route("/webhook/events", createWebhookEventsApp({ metrics: agent.webhookEvents }));
 
   app.notFound((c) =>
     c.json({

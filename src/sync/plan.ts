@@ -81,10 +81,15 @@ export interface ItemResult {
 
 /** Counts of a plan or of results, for summaries. */
 export interface PlanSummary {
+  /** Items created. */
   readonly create: number;
+  /** Items updated. */
   readonly update: number;
+  /** Items deleted (or held). */
   readonly delete: number;
+  /** Items already as desired. */
   readonly unchanged: number;
+  /** Items that cannot be or were not applied. */
   readonly failed: number;
 }
 
@@ -101,4 +106,12 @@ export function summarise(plan: Plan): PlanSummary {
 /** True when applying the plan would write to the gateway. */
 export function hasChanges(plan: Plan): boolean {
   return plan.items.some((item) => item.error === undefined && item.action !== "unchanged");
+}
+
+/**
+ * Identity of one item within its plan: the Control Plane id and the gateway target, since one
+ * policy can land on several targets. Used to hold and confirm deletes across cycles.
+ */
+export function itemKey(item: Pick<PlanItem, "id" | "target">): string {
+  return `${item.id}\u0000${item.target ?? ""}`;
 }

@@ -204,3 +204,35 @@ Deno.test("stop aborts the run in flight, waits for it and prevents further runs
     assert.equal(runs, 1);
     assert.equal(loop.status().last_outcome, undefined);
   }));
+
+Deno.test("wakeAfter runs an idle loop once after the delay, never sooner than a due run", () =>
+  withFakeTime(async (clock) => {
+    let runs = 0;
+    const loop = new Loop({
+      name: "t",
+      intervalMs: 60_000,
+      random: noJitter,
+      run: () => {
+        runs++;
+        return Promise.resolve(runs === 1 ? { idle: true } : undefined);
+      },
+    });
+    loop.start();
+    await clock.tickAsync(1);
+    assert.equal(runs, 1);
+    loop.wakeAfter(5_000);
+    await clock.tickAsync(4_999);
+    assert.equal(runs, 1);
+    await clock.tickAsync(1);
+    assert.equal(runs, 2);
+    // Now a run is due in 60 s: a later wake-up does not postpone it, a sooner one brings it in.
+    loop.wakeAfter(90_000);
+    assert.equal(loop.status().next_run_at, new Date(Date.now() + 60_000).toISOString());
+    loop.wakeAfter(1_000);
+    await clock.tickAsync(1_000);
+    assert.equal(runs, 3);
+    await loop.stop();
+    loop.wakeAfter(1);
+    await clock.tickAsync(10);
+    assert.equal(runs, 3, "a stopped loop stays stopped");
+  }));

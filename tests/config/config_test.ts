@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../../src/config/config.ts";
+import { credentialSyncEnabled, parseConfig } from "../../src/config/config.ts";
 import { ConfigError } from "../../src/config/config_error.ts";
 
 const DEFAULTS = { hostname: "edge-01", stdoutIsTerminal: false };
@@ -160,4 +160,60 @@ Deno.test("the error message never echoes a secret value", () => {
 Deno.test("credentials in a malformed URL are not echoed", () => {
   const found = problems({ ...MINIMAL, STOA_UI_URL: "ftp://user:hunter22@ui.example.com" });
   assert.ok(!found.get("STOA_UI_URL")!.includes("hunter22"));
+});
+
+Deno.test("credential sync variables: defaults, values and the KV mount", () => {
+  const defaults = parseConfig(MINIMAL, DEFAULTS);
+  assert.equal(defaults.credentialSyncIntervalMs, 60_000);
+  assert.equal(defaults.vaultAddr, undefined);
+  assert.equal(defaults.vaultKvPath, "stoa");
+  assert.equal(credentialSyncEnabled(defaults), false);
+
+  const config = parseConfig({
+    ...MINIMAL,
+    STOA_TENANT_ID: "acme",
+    STOA_CREDENTIAL_SYNC_INTERVAL: "2m",
+    VAULT_ADDR: "https://vault.example.com:8200",
+    VAULT_ROLE_ID: "role-1",
+    VAULT_SECRET_ID: "secret-1",
+    VAULT_KV_PATH: "/secret/team-a/",
+  }, DEFAULTS);
+  assert.equal(config.credentialSyncIntervalMs, 120_000);
+  assert.equal(config.vaultAddr?.href, "https://vault.example.com:8200/");
+  assert.equal(config.vaultRoleId, "role-1");
+  assert.equal(config.vaultSecretId, "secret-1");
+  assert.equal(config.vaultKvPath, "secret/team-a");
+  assert.equal(credentialSyncEnabled(config), true);
+  assert.equal(
+    credentialSyncEnabled(parseConfig({ ...MINIMAL, VAULT_ADDR: "http://v:8200" }, DEFAULTS)),
+    false,
+    "no tenant: no credential sync",
+  );
+});
+
+Deno.test("Vault problems are named: half an AppRole, no auth, bad mount, bad address", () => {
+  const found = problems({
+    ...MINIMAL,
+    STOA_TENANT_ID: "acme",
+    STOA_CREDENTIAL_SYNC_INTERVAL: "0s",
+    VAULT_ADDR: "vault:8200",
+    VAULT_ROLE_ID: "role-1",
+    VAULT_KV_PATH: "../etc",
+  });
+  assert.deepEqual([...found.keys()], [
+    "STOA_CREDENTIAL_SYNC_INTERVAL",
+    "VAULT_ADDR",
+    "VAULT_SECRET_ID",
+    "VAULT_KV_PATH",
+  ]);
+  assert.match(found.get("VAULT_SECRET_ID")!, /AppRole login needs it with VAULT_ROLE_ID/);
+  assert.match(found.get("VAULT_KV_PATH")!, /not a Vault mount path/);
+
+  const noAuth = problems({ ...MINIMAL, STOA_TENANT_ID: "acme", VAULT_ADDR: "http://v:8200" });
+  assert.match(
+    noAuth.get("VAULT_TOKEN")!,
+    /needs VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID/,
+  );
+  const halfRole = problems({ ...MINIMAL, VAULT_SECRET_ID: "s-1" });
+  assert.match(halfRole.get("VAULT_ROLE_ID")!, /not set/);
 });

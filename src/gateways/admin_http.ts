@@ -6,6 +6,7 @@
  */
 
 import { redact } from "../observability/redact.ts";
+import { classifyNetworkError } from "../http/network_error.ts";
 import { displayUrl, joinUrl, normaliseBaseUrl, type Query } from "../http/url.ts";
 
 /** Default per-call timeout for admin APIs. */
@@ -166,16 +167,16 @@ export function excerpt(body: unknown): string {
     : oneLine || "(empty body)";
 }
 
-/** Human text for a fetch failure: timeouts say so, connection errors keep their recognisable text. */
+/**
+ * Human text for a fetch failure: timeouts say so; connection errors name the real reason from
+ * the cause chain (Deno only says "fetch failed" on top) in words operators search for.
+ */
 export function describeFetchError(
   error: unknown,
   timeout: AbortSignal,
   timeoutMs: number,
 ): string {
   if (timeout.aborted) return `timed out after ${timeoutMs / 1000} s`;
-  if (error instanceof Error) {
-    if (error.name === "AbortError") return "aborted";
-    return error.message;
-  }
-  return String(error);
+  if (error instanceof Error && error.name === "AbortError") return "aborted";
+  return classifyNetworkError(error).reason;
 }

@@ -1,10 +1,12 @@
 /**
  * An in-process emulator of the Kong Gateway 3.x Admin API, for tests, benchmarks and the demo.
  *
- * It serves `GET /`, services, routes, plugins and consumers (top-level and nested), with Kong's
- * pagination (`size`, opaque `offset`, relative `next`), tags filters, PUT upsert, 204 deletes,
- * uniqueness rules, DB-less 405s, Enterprise workspaces and the `Kong-Admin-Token` header. Its
- * behaviour is checked against the official specs and fixtures by `kong_emulator_test.ts`.
+ * It serves `GET /`, services, routes, plugins, consumers and the key-auth, basic-auth and OAuth2
+ * credentials of consumers (top-level and nested), with Kong's pagination (`size`, opaque
+ * `offset`, relative `next`), tags filters, PUT upsert, 204 deletes, uniqueness rules, DB-less
+ * mode (405 on entity writes, `GET /config` and `POST /config` with `check_hash`), Enterprise
+ * workspaces and the `Kong-Admin-Token` header. Its behaviour is checked against the official
+ * specs and fixtures by `kong_emulator_test.ts`.
  *
  * @example
  * ```ts
@@ -19,6 +21,8 @@
  */
 
 import {
+  declarativeOnly,
+  expectedDeclarativeConfig,
   invalidOffset,
   invalidOption,
   invalidSize,
@@ -27,6 +31,12 @@ import {
   notFound,
   operationUnsupported,
 } from "./kong_emulator_errors.ts";
+import {
+  DAO_NAMES,
+  exportDeclarative,
+  loadDeclarative,
+  loadedEntities,
+} from "./kong_emulator_declarative.ts";
 import { KONG_PLUGINS, type PluginDefinition } from "./kong_emulator_plugins.ts";
 import {
   KONG_ENTITY_KINDS,
@@ -109,14 +119,27 @@ interface NestedScope {
   readonly parentKind: KongEntityKind;
   readonly parentKey: string;
   readonly field: ParentScope["field"];
+  /** The child's path segment (`key-auth` below a consumer, not `key-auths`). */
+  readonly segment: string;
 }
 
-// Nested collections Kong serves: /{parent}/{key}/{child} → foreign-key field on the child.
-const NESTED: Readonly<Record<string, ParentScope["field"]>> = {
-  "services/routes": "service",
-  "services/plugins": "service",
-  "routes/plugins": "route",
-  "consumers/plugins": "consumer",
+// Nested collections Kong serves: /{parent}/{key}/{segment} → child kind and foreign-key field.
+const NESTED: Readonly<
+  Record<string, { readonly kind: KongEntityKind; readonly field: ParentScope["field"] }>
+> = {
+  "services/routes": { kind: "routes", field: "service" },
+  "services/plugins": { kind: "plugins", field: "service" },
+  "routes/plugins": { kind: "plugins", field: "route" },
+  "consumers/plugins": { kind: "plugins", field: "consumer" },
+  "consumers/key-auth": { kind: "key-auths", field: "consumer" },
+  "consumers/basic-auth": { kind: "basic-auths", field: "consumer" },
+  "consumers/oauth2": { kind: "oauth2", field: "consumer" },
+};
+/** The plugin that brings each credential collection. */
+const CREDENTIAL_PLUGINS: Readonly<Partial<Record<KongEntityKind, string>>> = {
+  "key-auths": "key-auth",
+  "basic-auths": "basic-auth",
+  oauth2: "oauth2",
 };
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
@@ -134,6 +157,10 @@ export class KongEmulator {
   readonly #nodeId = crypto.randomUUID();
   readonly #plugins: ReadonlyMap<string, PluginDefinition>;
   #stores = new Map<string, KongStore>();
+  // DB-less only: collections loaded by POST /config that the emulator keeps as given, and the
+  // hash of the loaded configuration (undefined until the first load, like Kong).
+  #opaque: Record<string, readonly Record<string, unknown>[]> = {};
+  #configHash: string | undefined;
   #requests: RecordedRequest[] = [];
   #failures: FailureRule[] = [];
   #calls = 0;
@@ -361,6 +388,8 @@ export class KongEmulator {
   };
 
   #resetStores(): void {
+    this.#opaque = {};
+    this.#configHash = undefined;
     const now = this.#options.now;
     const plugins = (name: string) => this.#plugins.get(name);
     this.#stores = new Map();
@@ -384,8 +413,14 @@ export class KongEmulator {
       workspace = segments.shift();
     }
     const store = this.#stores.get(workspace ?? DEFAULT_WORKSPACE)!;
+    if (segments.length === 1 && segments[0] === "config" && workspace === undefined) {
+      return this.#config(method, url, headers, text);
+    }
     const route = matchRoute(segments);
     if (!route || (route.type === "root" && workspace !== undefined)) throw notFound();
+    // Kong serves a plugin's credential endpoints only when the plugin is loaded.
+    const plugin = "kind" in route ? CREDENTIAL_PLUGINS[route.kind] : undefined;
+    if (plugin !== undefined && !this.#plugins.has(plugin)) throw notFound();
 
     if (route.type === "root" || route.type === "enabled-plugins") {
       if (method !== "GET") throw methodNotAllowed();
@@ -424,7 +459,7 @@ export class KongEmulator {
         : method === "PATCH"
         ? "update"
         : "delete";
-      throw operationUnsupported(action, route.kind);
+      throw operationUnsupported(action, DAO_NAMES[route.kind]);
     }
     if (method === "DELETE" && route.type === "entity") {
       store.remove(route.kind, route.key, { parent });
@@ -471,7 +506,7 @@ export class KongEmulator {
     let next: string;
     if (scope && parent) {
       // Kong's nested `next` names the parent by id and carries neither size nor tags.
-      next = `${prefix}/${scope.parentKind}/${parent.id}/${kind}?offset=${
+      next = `${prefix}/${scope.parentKind}/${parent.id}/${scope.segment}?offset=${
         encodeURIComponent(offset)
       }`;
     } else {
@@ -480,6 +515,36 @@ export class KongEmulator {
       if (sizeParam !== null) next += `&size=${size}`;
     }
     return { data: page.data, offset, next };
+  }
+
+  /** `GET /config` and `POST /config` (DB-less only), see `kong_emulator_declarative.ts`. */
+  #config(
+    method: string,
+    url: URL,
+    headers: Readonly<Record<string, string>>,
+    text: string,
+  ): Response {
+    if (method !== "GET" && method !== "POST") throw methodNotAllowed();
+    if (!this.#options.dbless) throw declarativeOnly();
+    const store = this.#stores.get(DEFAULT_WORKSPACE)!;
+    if (method === "GET") {
+      return this.#json(200, { config: exportDeclarative(store, this.#opaque) });
+    }
+    const body = parseJsonBody(headers["content-type"] ?? "", text);
+    if (!("_format_version" in body) && typeof body.config !== "string") {
+      throw expectedDeclarativeConfig();
+    }
+    const loaded = loadDeclarative(body, {
+      plugins: (name) => this.#plugins.get(name),
+      now: this.#options.now,
+    });
+    if (url.searchParams.get("check_hash") === "1" && loaded.hash === this.#configHash) {
+      return new Response(null, { status: 304, headers: this.#headers() });
+    }
+    this.#stores.set(DEFAULT_WORKSPACE, loaded.store);
+    this.#opaque = { ...loaded.opaque };
+    this.#configHash = loaded.hash;
+    return this.#json(201, loadedEntities(loaded));
   }
 
   #headers(): Headers {
@@ -511,12 +576,17 @@ function matchRoute(segments: readonly string[]): Route | undefined {
     return { type: "enabled-plugins" };
   }
   if (child === undefined) return { type: "entity", kind: first, key };
-  const field = NESTED[`${first}/${child}`];
-  if (!field || !isKind(child)) return undefined;
-  const scope: NestedScope = { parentKind: first, parentKey: key, field };
-  if (childKey === undefined) return { type: "collection", kind: child, scope };
+  const nested = NESTED[`${first}/${child}`];
+  if (!nested) return undefined;
+  const scope: NestedScope = {
+    parentKind: first,
+    parentKey: key,
+    field: nested.field,
+    segment: child,
+  };
+  if (childKey === undefined) return { type: "collection", kind: nested.kind, scope };
   if (childKey === "") return undefined;
-  return { type: "entity", kind: child, key: childKey, scope };
+  return { type: "entity", kind: nested.kind, key: childKey, scope };
 }
 
 /** Offsets are opaque to clients; here: base64 of `[sequence, id]` of the next page's first row. */

@@ -15,6 +15,7 @@ export const KONG_ERROR_CODES = {
   INVALID_SIZE: 9,
   INVALID_OPTIONS: 11,
   OPERATION_UNSUPPORTED: 12,
+  INVALID_DECLARATIVE_CONFIGURATION: 14,
 } as const;
 
 /** An error answer: HTTP status plus Kong's JSON body. Thrown inside the emulator, never leaked. */
@@ -184,4 +185,29 @@ export function operationUnsupported(
     name: "operation unsupported",
     message: `cannot ${action} '${kind}' entities when not using a database`,
   });
+}
+
+/**
+ * `400` invalid declarative configuration (code 14, `POST /config`): `fields` is Kong's error
+ * table, printed as a Lua table in the message (`fixtures/errors/400-dbless-config-invalid.json`).
+ */
+export function invalidDeclarativeConfig(fields: Readonly<Record<string, unknown>>): KongApiError {
+  return new KongApiError(400, {
+    code: KONG_ERROR_CODES.INVALID_DECLARATIVE_CONFIGURATION,
+    name: "invalid declarative configuration",
+    message: `declarative config is invalid: ${luaTable(fields)}`,
+    fields,
+  });
+}
+
+/** `400` for `/config` on a node with a database (`kong/api/routes/config.lua`). */
+export function declarativeOnly(): KongApiError {
+  return new KongApiError(400, {
+    message: "this endpoint is only available when Kong is configured to not use a database",
+  });
+}
+
+/** `400` for a `POST /config` body that is neither a document nor `{"config": "…"}`. */
+export function expectedDeclarativeConfig(): KongApiError {
+  return new KongApiError(400, { message: "expected a declarative configuration" });
 }

@@ -15,13 +15,21 @@ import type { FieldError } from "./kong_emulator_errors.ts";
 /** The type of one config field, with Kong's default. */
 export type ConfigField =
   | { readonly type: "number" | "integer"; readonly default?: number }
-  | { readonly type: "string"; readonly default?: string; readonly one_of?: readonly string[] }
+  | {
+    readonly type: "string";
+    readonly default?: string;
+    readonly one_of?: readonly string[];
+    /** Kong's `match`, with its message (`err`) when it has one. */
+    readonly match?: { readonly pattern: RegExp; readonly error?: string };
+  }
   | { readonly type: "boolean"; readonly default: boolean }
   | {
     readonly type: "array";
     readonly default?: readonly unknown[];
-    readonly elements?: "string" | "number";
+    readonly elements?: "string" | "number" | "integer";
     readonly one_of?: readonly string[];
+    /** Kong's `match` on every element. */
+    readonly match?: RegExp;
   }
   | { readonly type: "map" }
   | { readonly type: "record"; readonly fields: ConfigSchema };
@@ -79,6 +87,19 @@ const arr = (value?: readonly unknown[], oneOf?: readonly string[]): ConfigField
   one_of: oneOf,
 });
 
+/** Lists whose elements are `name:value` (transformer plugins). */
+const colonList = (): ConfigField => ({
+  type: "array",
+  default: [],
+  elements: "string",
+  match: /^[^:]+:.*$/,
+});
+const lists = (fields: Readonly<Record<string, ConfigField>>): ConfigField => ({
+  type: "record",
+  fields,
+});
+const JSON_TYPES: ConfigField = arr([], ["boolean", "number", "string"]);
+
 const REDIS: ConfigField = {
   type: "record",
   fields: {
@@ -117,6 +138,36 @@ function atLeastOneOf(...fields: string[]): PluginDefinition["checks"] {
         fields.map((field) => `'config.${field}'`).join(", ")
       }`,
     ]];
+}
+
+function required(...fields: string[]): PluginDefinition["checks"] {
+  return (config) =>
+    fields.filter((field) => config[field] === null || config[field] === undefined)
+      .map((field) => [`config.${field}`, "required field missing"]);
+}
+
+/** rate-limiting's `custom_validator` (`validate_periods_order`, Kong 3.9). */
+function ratePeriodsOrdered(config: Readonly<Record<string, unknown>>): FieldError[] {
+  const periods = ["second", "minute", "hour", "day", "month", "year"];
+  for (const [index, lower] of periods.entries()) {
+    const small = config[lower];
+    if (typeof small !== "number") continue;
+    for (const upper of periods.slice(index + 1)) {
+      const large = config[upper];
+      if (typeof large === "number" && large < small) {
+        return [[
+          "config",
+          `The limit for ${upper}(${
+            large.toFixed(1)
+          }) cannot be lower than the limit for ${lower}(${small.toFixed(1)})`,
+        ]];
+      }
+    }
+  }
+  if (config.policy !== "redis" && config.sync_rate !== -1) {
+    return [["config", "sync_rate can only be used with the redis policy"]];
+  }
+  return [];
 }
 
 function onlyOneOf(...fields: string[]): PluginDefinition["checks"] {
@@ -293,7 +344,10 @@ export const KONG_PLUGINS: Readonly<Record<string, PluginDefinition>> = {
       sync_rate: num(-1),
     },
     shorthands: REDIS_SHORTHANDS,
-    checks: atLeastOneOf("second", "minute", "hour", "day", "month", "year"),
+    checks: combine(
+      atLeastOneOf("second", "minute", "hour", "day", "month", "year"),
+      ratePeriodsOrdered,
+    ),
   },
   "request-size-limiting": {
     priority: 951,
@@ -336,12 +390,103 @@ export const KONG_PLUGINS: Readonly<Record<string, PluginDefinition>> = {
   "pre-function": { priority: 1000000, protocols: HTTP_WS_PROTOCOLS },
   "post-function": { priority: -1000, protocols: HTTP_WS_PROTOCOLS },
   "session": { priority: 1900, protocols: HTTP_PROTOCOLS },
-  "request-transformer": { priority: 801, protocols: HTTP_PROTOCOLS },
-  "response-transformer": { priority: 800, protocols: HTTP_PROTOCOLS },
-  "proxy-cache": { priority: 100, protocols: HTTP_PROTOCOLS },
+  "request-transformer": {
+    priority: 801,
+    protocols: HTTP_PROTOCOLS,
+    config: {
+      http_method: { type: "string", match: { pattern: /^[A-Z]+$/ } },
+      remove: lists({ body: arr([]), headers: arr([]), querystring: arr([]) }),
+      rename: lists({ body: colonList(), headers: colonList(), querystring: colonList() }),
+      replace: lists({
+        body: colonList(),
+        headers: colonList(),
+        querystring: colonList(),
+        uri: str(),
+      }),
+      add: lists({ body: colonList(), headers: colonList(), querystring: colonList() }),
+      append: lists({ body: colonList(), headers: colonList(), querystring: colonList() }),
+    },
+  },
+  "response-transformer": {
+    priority: 800,
+    protocols: HTTP_PROTOCOLS,
+    config: {
+      remove: lists({ json: arr([]), headers: arr([]) }),
+      rename: lists({ json: colonList(), headers: colonList() }),
+      replace: lists({ json: colonList(), json_types: JSON_TYPES, headers: colonList() }),
+      add: lists({ json: colonList(), json_types: JSON_TYPES, headers: colonList() }),
+      append: lists({ json: colonList(), json_types: JSON_TYPES, headers: colonList() }),
+    },
+  },
+  "proxy-cache": {
+    priority: 100,
+    protocols: HTTP_PROTOCOLS,
+    config: {
+      response_code: { type: "array", default: [200, 301, 404], elements: "integer" },
+      request_method: arr(["GET", "HEAD"], ["HEAD", "GET", "POST", "PATCH", "PUT"]),
+      content_type: arr(["text/plain", "application/json"]),
+      cache_ttl: int(300),
+      strategy: str(undefined, ["memory"]),
+      cache_control: bool(false),
+      ignore_uri_case: bool(false),
+      storage_ttl: int(),
+      memory: { type: "record", fields: { dictionary_name: str("kong_db_cache") } },
+      vary_query_params: arr(),
+      vary_headers: arr(),
+      response_headers: {
+        type: "record",
+        fields: { age: bool(true), "X-Cache-Status": bool(true), "X-Cache-Key": bool(true) },
+      },
+    },
+    checks: required("strategy"),
+  },
   "prometheus": { priority: 13, protocols: HTTP_WS_PROTOCOLS },
-  "http-log": { priority: 12, protocols: HTTP_WS_PROTOCOLS },
-  "file-log": { priority: 9, protocols: HTTP_WS_PROTOCOLS },
+  "http-log": {
+    priority: 12,
+    protocols: HTTP_WS_PROTOCOLS,
+    config: {
+      http_endpoint: { type: "string", match: { pattern: /^https?:\/\/[^\s/]+/ } },
+      method: str("POST", ["POST", "PUT", "PATCH"]),
+      content_type: str("application/json", [
+        "application/json",
+        "application/json; charset=utf-8",
+      ]),
+      timeout: num(10000),
+      keepalive: num(60000),
+      retry_count: int(),
+      queue_size: int(),
+      flush_timeout: num(),
+      headers: { type: "map" },
+      queue: {
+        type: "record",
+        fields: {
+          max_batch_size: int(1),
+          max_coalescing_delay: num(1),
+          max_entries: int(10000),
+          max_bytes: int(),
+          max_retry_time: num(60),
+          initial_retry_delay: num(0.01),
+          max_retry_delay: num(60),
+          concurrency_limit: int(1),
+        },
+      },
+      custom_fields_by_lua: { type: "map" },
+    },
+    checks: required("http_endpoint"),
+  },
+  "file-log": {
+    priority: 9,
+    protocols: HTTP_WS_PROTOCOLS,
+    config: {
+      path: {
+        type: "string",
+        match: { pattern: /^[^*&%\\`]+$/, error: "not a valid filename" },
+      },
+      reopen: bool(false),
+      custom_fields_by_lua: { type: "map" },
+    },
+    checks: required("path"),
+  },
   "opentelemetry": { priority: 14, protocols: HTTP_WS_PROTOCOLS },
   // Enterprise-only plugins.
   "rate-limiting-advanced": { priority: 910, protocols: HTTP_PROTOCOLS, enterprise: true },
@@ -467,16 +612,28 @@ function checkValue(field: ConfigField, value: unknown): string | undefined {
       if (field.one_of && !field.one_of.includes(value)) {
         return `expected one of: ${field.one_of.join(", ")}`;
       }
+      if (field.match && !field.match.pattern.test(value)) {
+        return field.match.error ?? `invalid value: ${value}`;
+      }
       return undefined;
     case "map":
       return typeof value === "object" && !Array.isArray(value) ? undefined : "expected a map";
     case "array": {
       if (!Array.isArray(value)) return "expected an array";
       for (const item of value) {
+        if (field.elements === "integer" || field.elements === "number") {
+          if (
+            typeof item !== "number" || (field.elements === "integer" && !Number.isInteger(item))
+          ) {
+            return `expected ${field.elements === "integer" ? "an integer" : "a number"}`;
+          }
+          continue;
+        }
         if (typeof item !== "string") return "expected a string";
         if (field.one_of && !field.one_of.includes(item)) {
           return `expected one of: ${field.one_of.join(", ")}`;
         }
+        if (field.match && !field.match.test(item)) return `invalid value: ${item}`;
       }
       return undefined;
     }

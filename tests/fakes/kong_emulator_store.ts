@@ -1,7 +1,9 @@
 /**
- * The entities of one Kong workspace (services, routes, plugins, consumers) with Kong's rules:
- * defaults filled, unset fields `null`, foreign keys as `{id}`, unique names, one plugin of a name
- * per (service, route, consumer) scope, cascades, and key-ordered pages.
+ * The entities of one Kong workspace (services, routes, plugins, consumers and the key-auth,
+ * basic-auth and OAuth2 credentials of consumers) with Kong's rules: defaults filled, unset fields
+ * `null`, foreign keys as `{id}`, unique names and keys, one plugin of a name per (service, route,
+ * consumer) scope, generated keys and secrets, basic-auth passwords hashed on write, cascades, and
+ * key-ordered pages.
  *
  * Every entity has a sequence number; collections are arrays sorted by it, so a page is a binary
  * search plus a slice, and nested lists come from per-parent indexes. This keeps 10,000 services
@@ -19,24 +21,34 @@ import {
   schemaViolation,
   uniqueViolation,
 } from "./kong_emulator_errors.ts";
+import { createHash } from "node:crypto";
 import { fillConfig, type PluginDefinition } from "./kong_emulator_plugins.ts";
 
-/** The entity collections the emulator serves. */
-export type KongEntityKind = "services" | "routes" | "plugins" | "consumers";
+/** The entity collections the emulator serves, by their top-level Admin API path. */
+export type KongEntityKind =
+  | "services"
+  | "routes"
+  | "plugins"
+  | "consumers"
+  | "key-auths"
+  | "basic-auths"
+  | "oauth2";
 
-/** Every entity kind. */
+/** Every entity kind, parents before children (the order of a declarative export). */
 export const KONG_ENTITY_KINDS: readonly KongEntityKind[] = [
   "services",
   "routes",
-  "plugins",
   "consumers",
+  "plugins",
+  "key-auths",
+  "basic-auths",
+  "oauth2",
 ];
 
-/** A stored entity, in the shape Kong answers with. */
+/** A stored entity, in the shape Kong answers with (credentials have no `updated_at`). */
 export type KongEntity = Record<string, unknown> & {
   readonly id: string;
   readonly created_at: number;
-  readonly updated_at: number;
 };
 
 /** A foreign key as stored: `{id}`. */
@@ -98,6 +110,8 @@ interface KindSpec {
   readonly unique: readonly string[];
   /** Foreign-key field → referenced kind. */
   readonly foreign: Readonly<Record<string, KongEntityKind>>;
+  /** Fields Kong generates when they are left unset (credential keys and secrets). */
+  readonly generated?: Readonly<Record<string, () => string>>;
 }
 
 const SERVICE_PROTOCOLS = [
@@ -143,6 +157,23 @@ const TIMESTAMPS: Readonly<Record<string, FieldSpec>> = {
   created_at: { type: "integer" },
   updated_at: { type: "integer" },
 };
+/** Credentials carry only `created_at` (EE 3.10 `KeyAuth`, `BasicAuth`). */
+const CREATED_AT: Readonly<Record<string, FieldSpec>> = { created_at: { type: "integer" } };
+
+/** 32 random alphanumerics, like Kong's `utils.random_string()` for keys and secrets. */
+function randomToken(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (byte) => alphabet[byte % 62])
+    .join("");
+}
+
+/**
+ * Kong's basic-auth hash (`kong/plugins/basic-auth/crypto.lua`): SHA-1 hex of the password
+ * followed by the consumer id.
+ */
+export function kongBasicAuthHash(consumerId: string, password: string): string {
+  return createHash("sha1").update(`${password}${consumerId}`).digest("hex");
+}
 
 const KINDS: Readonly<Record<KongEntityKind, KindSpec>> = {
   services: {
@@ -248,6 +279,55 @@ const KINDS: Readonly<Record<KongEntityKind, KindSpec>> = {
       tags: { type: "set" },
     },
   },
+  "key-auths": {
+    endpointKey: "key",
+    unique: ["key"],
+    foreign: { consumer: "consumers" },
+    generated: { key: randomToken },
+    fields: {
+      id: { type: "uuid" },
+      ...CREATED_AT,
+      consumer: { type: "foreign", required: true },
+      key: { type: "string" },
+      ttl: { type: "integer", check: between(0, 100000000) },
+      tags: { type: "set" },
+    },
+  },
+  "basic-auths": {
+    endpointKey: "username",
+    unique: ["username"],
+    foreign: { consumer: "consumers" },
+    fields: {
+      id: { type: "uuid" },
+      ...CREATED_AT,
+      consumer: { type: "foreign", required: true },
+      username: { type: "string", required: true },
+      password: { type: "string", required: true },
+      tags: { type: "set" },
+    },
+  },
+  oauth2: {
+    endpointKey: "client_id",
+    unique: ["client_id"],
+    foreign: { consumer: "consumers" },
+    generated: { client_id: randomToken, client_secret: randomToken },
+    fields: {
+      id: { type: "uuid" },
+      ...CREATED_AT,
+      consumer: { type: "foreign", required: true },
+      name: { type: "string", required: true },
+      client_id: { type: "string" },
+      client_secret: { type: "string" },
+      hash_secret: { type: "boolean", default: false },
+      redirect_uris: { type: "array" },
+      client_type: {
+        type: "string",
+        default: "confidential",
+        check: oneOf(["confidential", "public"]),
+      },
+      tags: { type: "set" },
+    },
+  },
 };
 
 // Child collections that point at a parent, and what deleting the parent does to them.
@@ -261,6 +341,9 @@ const RELATIONS: readonly {
   { child: "plugins", field: "service", parent: "services", onDelete: "cascade" },
   { child: "plugins", field: "route", parent: "routes", onDelete: "cascade" },
   { child: "plugins", field: "consumer", parent: "consumers", onDelete: "cascade" },
+  { child: "key-auths", field: "consumer", parent: "consumers", onDelete: "cascade" },
+  { child: "basic-auths", field: "consumer", parent: "consumers", onDelete: "cascade" },
+  { child: "oauth2", field: "consumer", parent: "consumers", onDelete: "cascade" },
 ];
 
 class Collection {
@@ -282,6 +365,11 @@ export interface WriteOptions {
   readonly parent?: ParentScope;
   /** Extra fields set by the emulator (not validated as user input), e.g. `consumer_group`. */
   readonly extraFields?: Readonly<Record<string, unknown>>;
+  /**
+   * Kong's write transformations (basic-auth password hashing); default true. A declarative
+   * document with `_transform: false` carries passwords already hashed.
+   */
+  readonly transform?: boolean;
 }
 
 /** The entities of one workspace. */
@@ -604,7 +692,17 @@ export class KongStore {
     entity.id = typeof input.id === "string" ? input.id.toLowerCase() : crypto.randomUUID();
     entity.created_at = existing?.created_at ??
       (Number.isInteger(input.created_at) ? input.created_at : now);
-    entity.updated_at = now;
+    if ("updated_at" in spec.fields) entity.updated_at = now;
+    for (const [field, generate] of Object.entries(spec.generated ?? {})) {
+      if (entity[field] === null || entity[field] === undefined) entity[field] = generate();
+    }
+    const consumerId = (entity.consumer as ForeignKey | null)?.id;
+    if (
+      kind === "basic-auths" && typeof input.password === "string" && consumerId &&
+      options.transform !== false
+    ) {
+      entity.password = kongBasicAuthHash(consumerId, input.password);
+    }
 
     if (kind === "plugins") this.#buildPlugin(entity, input, mode, existing, errors);
     for (const [field, fieldSpec] of Object.entries(spec.fields)) {

@@ -24,100 +24,34 @@
 
 import assert from "node:assert/strict";
 import { KongEmulator, type RecordedRequest } from "./kong_emulator.ts";
+import {
+  allPages,
+  type Answer,
+  call,
+  data,
+  DOCS_3X,
+  EE_310,
+  ERRORS,
+  type Json,
+  kongSpec as spec,
+  normalise,
+  OSS_34,
+  OSS_39,
+} from "./kong_emulator_contract.ts";
 import { defaultConfig, KONG_PLUGINS } from "./kong_emulator_plugins.ts";
 import { parseServerArgs } from "./kong_emulator_server.ts";
 import { kongPluginSchemaPath, readSpecJson, specPath, specTest } from "../support/specs.ts";
-import { assertValid, loadOpenApi, type OpenApiSpec } from "../support/openapi.ts";
+import { assertValid } from "../support/openapi.ts";
 import { loadJsonSchema } from "../support/json_schema.ts";
-
-const OSS_39 = "kong/admin-api/admin-oss-3.9.openapi.yaml";
-const OSS_34 = "kong/admin-api/admin-oss-3.4.openapi.yaml";
-const EE_310 = "kong/admin-api/admin-ee-3.10.openapi.yaml";
-const ERRORS = "kong/fixtures/errors";
-const DOCS_3X = "kong/fixtures/docs-examples-3.x";
-
-const NEXT_NULLABLE_PATCH = {
-  pointer: "/components/schemas/PaginationNextResponse",
-  value: {
-    description: "URI to the next page, null on the last page",
-    type: "string",
-    nullable: true,
-  },
-  reason: "Kong answers next: null on the last page (kong/api/endpoints.lua, 200-empty-list.json)",
-};
-
-const specs = new Map<string, Promise<OpenApiSpec>>();
-function spec(path: string, patched = true): Promise<OpenApiSpec> {
-  const key = `${path}|${patched}`;
-  if (!specs.has(key)) {
-    specs.set(key, loadOpenApi(specPath(path), { patches: patched ? [NEXT_NULLABLE_PATCH] : [] }));
-  }
-  return specs.get(key)!;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly body: unknown;
-  readonly text: string;
-}
-
-async function call(
-  kong: KongEmulator,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const response = await kong.fetch(`http://kong.test${path}`, {
-    method,
-    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, text, body: text === "" ? undefined : JSON.parse(text) };
-}
-
-type Json = Record<string, unknown>;
-const data = (answer: Answer): Json[] => (answer.body as { data: Json[] }).data;
-
-/** Ids and timestamps vary per run; compare everything else. */
-function normalise(value: unknown): unknown {
-  if (typeof value === "string") {
-    return value.replace(
-      /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi,
-      "<uuid>",
-    );
-  }
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map((
-        [key, item],
-      ) => [key, key.endsWith("_at") ? "<time>" : normalise(item)]),
-    );
-  }
-  return value;
-}
-
-/** Reads a whole collection by following `next`, returning the pages. */
-async function allPages(kong: KongEmulator, first: string): Promise<Json[]> {
-  const pages: Json[] = [];
-  let next: string | null = first;
-  while (next !== null) {
-    const answer = await call(kong, "GET", next);
-    assert.equal(answer.status, 200, `GET ${next}: ${answer.text}`);
-    pages.push(answer.body as Json);
-    next = (answer.body as { next: string | null }).next;
-    assert.ok(pages.length < 1000, "pagination does not end");
-  }
-  return pages;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Paths and methods against the specs
 // ---------------------------------------------------------------------------------------------
 
-/** Every call the agent makes on Kong (now or in the sync work that follows), concrete paths. */
+/**
+ * The core entity calls of the agent, concrete paths. The sync calls (credentials, `/config`) are
+ * checked call by call, with their bodies, in `tests/gateways/kong/kong_spec_conformance_test.ts`.
+ */
 function agentOperations(ids: {
   service: string;
   route: string;
@@ -399,8 +333,8 @@ specTest({
 // Error bodies against Kong's fixtures
 // ---------------------------------------------------------------------------------------------
 
-/** How the emulator reproduces each error fixture; `null` = not emulated yet, with the reason. */
-const ERROR_FIXTURES: Record<string, ((kong: KongEmulator) => Promise<Answer>) | string> = {
+/** How the emulator reproduces each error fixture. */
+const ERROR_FIXTURES: Record<string, (kong: KongEmulator) => Promise<Answer>> = {
   "200-empty-list.json": (kong) => call(kong, "GET", "/services"),
   "400-invalid-offset.json": (kong) => call(kong, "GET", "/services?offset=x"),
   "400-schema-violation-plugin-name-missing.json": async (kong) => {
@@ -422,7 +356,8 @@ const ERROR_FIXTURES: Record<string, ((kong: KongEmulator) => Promise<Answer>) |
     assert.equal((await call(kong, "POST", "/consumers", { username: "bob" })).status, 201);
     return call(kong, "POST", "/consumers", { username: "bob" });
   },
-  "400-dbless-config-invalid.json": "POST /config is not emulated yet (DB-less sync comes later)",
+  "400-dbless-config-invalid.json": () =>
+    call(new KongEmulator({ dbless: true }), "POST", "/config", { config: "bobby tables" }),
 };
 
 specTest({
@@ -433,7 +368,6 @@ specTest({
     assert.deepEqual(files, Object.keys(ERROR_FIXTURES).sort(), "new fixture: map it here");
     for (const file of files) {
       const produce = ERROR_FIXTURES[file];
-      if (typeof produce === "string") continue;
       const expected = await readSpecJson<Json>(ERRORS, file);
       const answer = await produce(new KongEmulator());
       assert.equal(answer.status, Number(file.slice(0, 3)), `${file}: ${answer.text}`);
@@ -649,6 +583,96 @@ specTest({
     assert.equal(strict.validate({ minute: "five" }).valid, false);
     assert.equal(strict.validate({ policy: "memcached" }).valid, false);
   },
+});
+
+Deno.test("plugins without a spec schema are filled from Kong 3.9's Lua schemas, checks included", async () => {
+  const kong = new KongEmulator();
+  const accepted: [string, Json, Json][] = [
+    ["proxy-cache", { strategy: "memory" }, {
+      response_code: [200, 301, 404],
+      request_method: ["GET", "HEAD"],
+      content_type: ["text/plain", "application/json"],
+      cache_ttl: 300,
+      strategy: "memory",
+      cache_control: false,
+      ignore_uri_case: false,
+      storage_ttl: null,
+      memory: { dictionary_name: "kong_db_cache" },
+      vary_query_params: null,
+      vary_headers: null,
+      response_headers: { age: true, "X-Cache-Status": true, "X-Cache-Key": true },
+    }],
+    ["file-log", { path: "/dev/stdout" }, {
+      path: "/dev/stdout",
+      reopen: false,
+      custom_fields_by_lua: null,
+    }],
+    ["request-transformer", { add: { headers: ["X-A:1"] } }, {
+      http_method: null,
+      remove: { body: [], headers: [], querystring: [] },
+      rename: { body: [], headers: [], querystring: [] },
+      replace: { body: [], headers: [], querystring: [], uri: null },
+      add: { body: [], headers: ["X-A:1"], querystring: [] },
+      append: { body: [], headers: [], querystring: [] },
+    }],
+    ["response-transformer", { add: { json: ["cached:false"], json_types: ["boolean"] } }, {
+      remove: { json: [], headers: [] },
+      rename: { json: [], headers: [] },
+      replace: { json: [], json_types: [], headers: [] },
+      add: { json: ["cached:false"], json_types: ["boolean"], headers: [] },
+      append: { json: [], json_types: [], headers: [] },
+    }],
+  ];
+  for (const [name, config, expected] of accepted) {
+    const answer = await call(kong, "POST", "/plugins", { name, config });
+    assert.equal(answer.status, 201, `${name}: ${answer.text}`);
+    assert.deepEqual((answer.body as Json).config, expected, name);
+  }
+  const httpLog = await call(kong, "POST", "/plugins", {
+    name: "http-log",
+    config: { http_endpoint: "https://logs.example.com/kong" },
+  });
+  assert.equal(httpLog.status, 201, httpLog.text);
+  assert.deepEqual(
+    Object.keys((httpLog.body as { config: Json }).config).sort(),
+    [
+      "content_type",
+      "custom_fields_by_lua",
+      "flush_timeout",
+      "headers",
+      "http_endpoint",
+      "keepalive",
+      "method",
+      "queue",
+      "queue_size",
+      "retry_count",
+      "timeout",
+    ],
+  );
+  const refused: [string, Json, Json][] = [
+    ["proxy-cache", {}, { config: { strategy: "required field missing" } }],
+    ["proxy-cache", { strategy: "redis" }, { config: { strategy: "expected one of: memory" } }],
+    ["proxy-cache", { strategy: "memory", response_code: ["200"] }, {
+      config: { response_code: "expected an integer" },
+    }],
+    ["file-log", {}, { config: { path: "required field missing" } }],
+    ["file-log", { path: "/tmp/*.log" }, { config: { path: "not a valid filename" } }],
+    ["http-log", {}, { config: { http_endpoint: "required field missing" } }],
+    ["request-transformer", { add: { headers: ["no-colon"] } }, {
+      config: { add: { headers: "invalid value: no-colon" } },
+    }],
+    ["rate-limiting", { minute: 100, hour: 10 }, {
+      config: "The limit for hour(10.0) cannot be lower than the limit for minute(100.0)",
+    }],
+    ["rate-limiting", { minute: 1, sync_rate: 10 }, {
+      config: "sync_rate can only be used with the redis policy",
+    }],
+  ];
+  for (const [name, config, fields] of refused) {
+    const answer = await call(kong, "POST", "/plugins", { name, config });
+    assert.equal(answer.status, 400, `${name} ${JSON.stringify(config)}: ${answer.text}`);
+    assert.deepEqual((answer.body as Json).fields, fields, `${name} ${JSON.stringify(config)}`);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,22 +1,35 @@
 /**
- * The Kong adapter: detection, probe and discovery over the Kong Admin API (3.x, OSS and
- * Enterprise, database or DB-less).
+ * The Kong adapter: detection, probe, discovery and synchronisation (policies, deployed routes,
+ * consumer credentials) over the Kong Admin API (3.x, OSS and Enterprise, database or DB-less).
+ * What it maps and what it owns is described in the README (Gateways, Kong).
  *
  * @example
  * ```ts
  * const kong = createKongAdapter({ adminUrl: "http://localhost:8001" });
  * const info = await kong.probe();      // { type: "kong", version: "3.9.1", edition: "community", dbless: false }
  * const apis = await kong.discover();   // one DiscoveredApi per Kong service
+ * const plan = await kong.planPolicies(policies, { discovered: apis });
+ * const results = await kong.apply(plan); // one ItemResult per plan item
  * ```
  *
  * @module
  */
 
 import type { z } from "zod";
-import type { CallOptions, DiscoveredApi, GatewayAdapter, GatewayInfo } from "../adapter.ts";
+import type {
+  CallOptions,
+  DiscoveredApi,
+  GatewayInfo,
+  SyncAdapter,
+  SyncOptions,
+} from "../adapter.ts";
+import type { DesiredCredential, DesiredPolicy, DesiredRoute } from "../../sync/desired.ts";
+import type { ItemResult, Plan, SyncKind } from "../../sync/plan.ts";
 import { AdminHttpClient, type AdminResponse, GatewayHttpError } from "../admin_http.ts";
 import { joinUrl } from "../../http/url.ts";
+import { applyKongPlan, DeclarativeWriter } from "./kong_apply.ts";
 import { readCollection } from "./kong_collection.ts";
+import { planCredentialItems } from "./kong_credentials.ts";
 import { toDiscoveredApis } from "./kong_discovery.ts";
 import {
   describeCall,
@@ -25,6 +38,10 @@ import {
   kongStatusError,
   kongUnreachableError,
 } from "./kong_errors.ts";
+import { KongPlanRegistry, type PlannedItem } from "./kong_plan_item.ts";
+import { planPolicyItems } from "./kong_policy_sync.ts";
+import { planRouteItems } from "./kong_routes.ts";
+import { type KongStateReader, openStateReader } from "./kong_state.ts";
 import {
   KongPluginSchema,
   type KongRoot,
@@ -51,7 +68,7 @@ export interface KongAdapterOptions {
 }
 
 /** A connection to one Kong Admin API. */
-export interface KongAdapter extends GatewayAdapter {
+export interface KongAdapter extends SyncAdapter {
   /** Always `"kong"`. */
   readonly type: "kong";
   /** The normalised Admin API base URL. */
@@ -62,12 +79,44 @@ export interface KongAdapter extends GatewayAdapter {
   readonly calls: number;
 }
 
-/** Creates the adapter; no call is made until {@linkcode KongAdapter.probe} or `discover`. */
+/**
+ * Creates the adapter; no call is made until one of its methods is called. Planning reads Kong
+ * (`GET /` for the mode, then the owned objects) and never writes; `apply` writes only the items
+ * of plans this adapter made.
+ */
 export function createKongAdapter(options: KongAdapterOptions): KongAdapter {
   const client = createClient(options);
   const context: KongCallContext = {
     tokenSet: Boolean(options.token),
     workspace: options.workspace || undefined,
+  };
+  const registry = new KongPlanRegistry();
+  const declarative = new DeclarativeWriter({ client, context });
+  const probe = async (callOptions: CallOptions = {}): Promise<GatewayInfo> => {
+    const { response, call } = await getRoot(client, callOptions.signal);
+    if (response.status !== 200) {
+      throw kongStatusError({ call, status: response.status, body: response.body, context });
+    }
+    const info = kongInfo(response.body);
+    if (!info) {
+      throw new GatewayHttpError(
+        `${call} did not answer like Kong (no "Welcome to kong" tagline): check that STOA_GATEWAY_ADMIN_URL is the Kong Admin API (usually port 8001) and STOA_GATEWAY_TYPE`,
+        { status: response.status, body: response.body },
+      );
+    }
+    return info;
+  };
+  /** Reads the mode (it may change with a Kong restart), then plans with a fresh reader. */
+  const plan = async (
+    kind: SyncKind,
+    callOptions: SyncOptions,
+    build: (reader: KongStateReader) => Promise<PlannedItem[]>,
+  ): Promise<Plan> => {
+    const { dbless = false } = await probe(callOptions);
+    const reader = await openStateReader({ client, context, dbless, signal: callOptions.signal });
+    const planned = await build(reader);
+    for (const { item, ops } of planned) registry.remember(item, { ops, dbless });
+    return { kind, items: planned.map(({ item }) => item) };
   };
   return {
     type: "kong",
@@ -76,19 +125,41 @@ export function createKongAdapter(options: KongAdapterOptions): KongAdapter {
     get calls(): number {
       return client.calls;
     },
-    async probe(callOptions: CallOptions = {}): Promise<GatewayInfo> {
-      const { response, call } = await getRoot(client, callOptions.signal);
-      if (response.status !== 200) {
-        throw kongStatusError({ call, status: response.status, body: response.body, context });
-      }
-      const info = kongInfo(response.body);
-      if (!info) {
-        throw new GatewayHttpError(
-          `${call} did not answer like Kong (no "Welcome to kong" tagline): check that STOA_GATEWAY_ADMIN_URL is the Kong Admin API (usually port 8001) and STOA_GATEWAY_TYPE`,
-          { status: response.status, body: response.body },
-        );
-      }
-      return info;
+    probe,
+    planPolicies(desired: readonly DesiredPolicy[], callOptions: SyncOptions = {}): Promise<Plan> {
+      return plan("policy", callOptions, (reader) =>
+        planPolicyItems(desired, {
+          reader,
+          discovered: callOptions.discovered,
+          workspace: context.workspace,
+        }));
+    },
+    planRoutes(desired: readonly DesiredRoute[], callOptions: SyncOptions = {}): Promise<Plan> {
+      return plan(
+        "route",
+        callOptions,
+        (reader) => planRouteItems(desired, { reader, workspace: context.workspace }),
+      );
+    },
+    planCredentials(
+      desired: readonly DesiredCredential[],
+      callOptions: SyncOptions = {},
+    ): Promise<Plan> {
+      return plan(
+        "credential",
+        callOptions,
+        (reader) => planCredentialItems(desired, { reader, workspace: context.workspace }),
+      );
+    },
+    apply(toApply: Plan, callOptions: SyncOptions = {}): Promise<ItemResult[]> {
+      return applyKongPlan(toApply, {
+        client,
+        context,
+        registry,
+        declarative,
+        concurrency: callOptions.concurrency,
+        signal: callOptions.signal,
+      });
     },
     async discover(callOptions: CallOptions = {}): Promise<DiscoveredApi[]> {
       // The three collections are read side by side; the first failure stops the others.

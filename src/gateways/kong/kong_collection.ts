@@ -33,6 +33,8 @@ export interface ReadCollectionOptions<T extends z.ZodType> {
   readonly context: KongCallContext;
   /** Aborts the reading (shutdown, or a sibling read that failed). */
   readonly signal?: AbortSignal;
+  /** Kong tag filter (`a,b` = both, `a/b` = either); Kong carries it into `next`. */
+  readonly tags?: string;
 }
 
 /**
@@ -49,7 +51,9 @@ export async function readCollection<T extends z.ZodType>(
   const items: z.infer<T>[] = [];
   const seen = new Set<string>();
   let path = `${prefix}${collection}`;
-  let query: Record<string, number> | undefined = { size: KONG_MAX_PAGE_SIZE };
+  let query: Record<string, string | number> | undefined = options.tags === undefined
+    ? { size: KONG_MAX_PAGE_SIZE }
+    : { size: KONG_MAX_PAGE_SIZE, tags: options.tags };
   for (let page = 1;; page++) {
     const call = `${
       describeCall("GET", joinUrl(client.baseUrl, path))

@@ -66,3 +66,63 @@ export function kongUnreachableError(error: unknown): GatewayHttpError {
     { cause: error },
   );
 }
+
+/**
+ * The error for a write Kong refused, starting with what the agent tried (`create plugin
+ * rate-limiting (global)`) and ending with what a person can do about it.
+ */
+export function kongWriteError(options: {
+  readonly what: string;
+  readonly call: string;
+  readonly status: number;
+  readonly body: unknown;
+  readonly context: KongCallContext;
+}): GatewayHttpError {
+  const { what, call, status, body, context } = options;
+  const kong = kongErrorBody(body);
+  const said = kong.message ?? excerpt(body);
+  let message: string;
+  if (status === 409 && kong.code === 5 && isPluginScope(kong.fields)) {
+    message =
+      `cannot ${what}: Kong already has a plugin of that name on that scope which stoa-connect does not own (${said}); Kong allows one plugin of a name per service, route or consumer (or one global): remove that plugin, or target the policy at other APIs`;
+  } else if (status === 409) {
+    message = `cannot ${what}: Kong already has an object with the same ${
+      kong.code === 3 ? "id" : "unique value"
+    } that stoa-connect does not own (${said}); rename or remove that object in Kong`;
+  } else if (status === 400) {
+    message = `cannot ${what}: Kong refused it (${said})`;
+  } else if (status === 405 && kong.code === 12) {
+    message =
+      `cannot ${what}: Kong now runs without a database (${said}); the next sync plans again in DB-less mode`;
+  } else if (status === 404) {
+    message =
+      `cannot ${what}: Kong has no ${call} (404); an object it depends on was removed meanwhile, the next sync plans again`;
+  } else if (status === 403) {
+    message =
+      `cannot ${what}: Kong denied ${call} (403): the RBAC role of STOA_GATEWAY_ADMIN_TOKEN needs write access${
+        context.workspace ? ` in workspace '${context.workspace}'` : ""
+      }`;
+  } else {
+    message = `cannot ${what}: ${kongStatusError({ call, status, body, context }).message}`;
+  }
+  return new GatewayHttpError(message, { status, body });
+}
+
+/** The parts of Kong's error body (`kong/db/errors.lua`) the messages use. */
+export function kongErrorBody(
+  body: unknown,
+): { readonly code?: number; readonly message?: string; readonly fields?: unknown } {
+  if (body === null || typeof body !== "object") return {};
+  const record = body as Record<string, unknown>;
+  return {
+    code: typeof record.code === "number" ? record.code : undefined,
+    message: typeof record.message === "string" ? record.message : undefined,
+    fields: record.fields,
+  };
+}
+
+/** Kong's unique violation on a plugin names the scope: `{name, service, route, consumer}`. */
+function isPluginScope(fields: unknown): boolean {
+  return fields !== null && typeof fields === "object" && "name" in fields &&
+    ("service" in fields || "route" in fields || "consumer" in fields);
+}

@@ -49,6 +49,8 @@ export const KongRouteSchema = z.looseObject({
   service: ForeignKeySchema,
   paths: z.array(z.string()).nullable().optional(),
   methods: z.array(z.string()).nullable().optional(),
+  protocols: z.array(z.string()).nullable().optional(),
+  strip_path: z.boolean().nullable().optional(),
   tags: z.array(z.string()).nullable().optional(),
 });
 
@@ -63,11 +65,51 @@ export const KongPluginSchema = z.looseObject({
   service: ForeignKeySchema,
   route: ForeignKeySchema,
   consumer: ForeignKeySchema,
+  config: z.record(z.string(), z.unknown()).nullable().optional(),
   tags: z.array(z.string()).nullable().optional(),
 });
 
 /** A Kong plugin. */
 export type KongPlugin = z.infer<typeof KongPluginSchema>;
+
+/** A consumer (`GET /consumers`). */
+export const KongConsumerSchema = z.looseObject({
+  id: z.string(),
+  username: z.string().nullable().optional(),
+  custom_id: z.string().nullable().optional(),
+  tags: z.array(z.string()).nullable().optional(),
+});
+
+/** A Kong consumer. */
+export type KongConsumer = z.infer<typeof KongConsumerSchema>;
+
+/** A key-auth credential (`GET /key-auths`). */
+export const KongKeyAuthSchema = z.looseObject({
+  id: z.string(),
+  key: z.string(),
+  consumer: ForeignKeySchema,
+  tags: z.array(z.string()).nullable().optional(),
+});
+
+/** A basic-auth credential (`GET /basic-auths`); Kong returns the password hashed. */
+export const KongBasicAuthSchema = z.looseObject({
+  id: z.string(),
+  username: z.string(),
+  password: z.string().nullable().optional(),
+  consumer: ForeignKeySchema,
+  tags: z.array(z.string()).nullable().optional(),
+});
+
+/** An OAuth2 application credential (`GET /oauth2`). */
+export const KongOauth2Schema = z.looseObject({
+  id: z.string(),
+  name: z.string().nullable().optional(),
+  client_id: z.string(),
+  client_secret: z.string().nullable().optional(),
+  hash_secret: z.boolean().nullable().optional(),
+  consumer: ForeignKeySchema,
+  tags: z.array(z.string()).nullable().optional(),
+});
 
 /**
  * One page of a collection: `{data, next, offset?}`. `next` is a path relative to the Admin API

@@ -32,6 +32,7 @@ export function agentHelp(): string {
     ...rows,
     "",
     "Exit codes: 0 stopped cleanly; 1 could not start (e.g. port in use); 2 invalid configuration or usage.",
-    "Local endpoints: GET /health /livez /readyz /status /metrics, POST /discover.",
+    "Local endpoints: GET /health /livez /readyz /status /metrics, POST /discover /sync",
+    "(?dry_run=true: the plan only) and POST /webhook/events (webMethods transactional events).",
   ].join("\n");
 }

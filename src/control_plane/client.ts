@@ -8,6 +8,7 @@
 
 import type { z } from "zod";
 import { displayUrl, joinUrl, normaliseBaseUrl, type Query, segment } from "../http/url.ts";
+import { classifyNetworkError } from "../http/network_error.ts";
 import { parseRetryAfter } from "../http/retry_after.ts";
 import { ControlPlaneError, type CpEndpoint } from "./errors.ts";
 import {
@@ -325,7 +326,7 @@ export class ControlPlaneClient {
     return new ControlPlaneError({
       endpoint,
       kind: "network",
-      detail: error instanceof Error ? error.message : String(error),
+      detail: classifyNetworkError(error).reason,
       cause: error,
     });
   }

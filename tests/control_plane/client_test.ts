@@ -178,6 +178,7 @@ Deno.test("an unreachable Control Plane is a network error naming the variable t
   const client = new ControlPlaneClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY });
   const error = await failure(client.register(REGISTER));
   assert.equal(error.kind, "network");
+  assert.match(error.message, /cannot reach the Control Plane \(connection refused\)/);
   assert.match(error.message, /check STOA_CONTROL_PLANE_URL/);
 });
 

@@ -71,6 +71,8 @@ async function run(config: Config): Promise<void> {
             status: () => agent.status(),
             metrics: () => agent.metrics.expose(),
             discoverNow: () => agent.discoverNow(),
+            syncNow: (options) => agent.syncNow(options),
+            webhookEvents: agent.webhookEvents,
           },
           token: config.connectToken,
           remoteAddress,

@@ -21,6 +21,10 @@ export interface AdapterSettings {
   readonly password?: string;
   /** Kong Enterprise workspace. */
   readonly kongWorkspace?: string;
+  /** Gravitee organisation (default `DEFAULT`). */
+  readonly graviteeOrganization?: string;
+  /** Gravitee environment (default `DEFAULT`). */
+  readonly graviteeEnvironment?: string;
   /** Per-call timeout in ms. */
   readonly timeoutMs?: number;
   /** The fetch implementation, for tests. */
@@ -36,8 +40,8 @@ export interface GatewayDriver {
    * is something else. Throws when the URL cannot be reached.
    */
   detect(settings: AdapterSettings, options?: CallOptions): Promise<GatewayInfo | null>;
-  /** An adapter bound to the admin URL. */
-  create(settings: AdapterSettings): GatewayAdapter;
+  /** An adapter bound to the admin URL (its code is loaded on first use). */
+  create(settings: AdapterSettings): Promise<GatewayAdapter>;
 }
 
 /** A resolved adapter and what its probe found. */
@@ -82,7 +86,7 @@ export async function resolveGateway(options: ResolveOptions): Promise<ResolvedG
         }`,
       );
     }
-    const adapter = driver.create(options.settings);
+    const adapter = await driver.create(options.settings);
     const info = await adapter.probe({ signal: options.signal });
     return { adapter, info };
   }
@@ -104,7 +108,7 @@ export async function resolveGateway(options: ResolveOptions): Promise<ResolvedG
         { cause: error },
       );
     }
-    if (info) return { adapter: driver.create(options.settings), info };
+    if (info) return { adapter: await driver.create(options.settings), info };
     notes.push(`not ${type}`);
   }
   throw new GatewayResolutionError(

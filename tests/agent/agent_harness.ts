@@ -1,6 +1,7 @@
 /**
  * Runs a real {@linkcode Agent} in-process against the Control Plane double and the Kong
- * emulator on loopback, with its logs captured, for end-to-end tests of the agent core.
+ * emulator (or another gateway's emulator) on loopback, with its logs captured, for end-to-end
+ * tests of the agent.
  *
  * @module
  */
@@ -27,6 +28,8 @@ export interface HarnessOptions {
   readonly realistic?: boolean;
   /** Keys the CP double accepts (default: the agent's). */
   readonly cpKeys?: readonly string[];
+  /** Another gateway's admin URL: the agent talks to it instead of the Kong emulator. */
+  readonly adminUrl?: string;
   /** Prepares the doubles before the agent starts. */
   readonly before?: (cp: ControlPlaneDouble, kong: KongEmulator) => void;
 }
@@ -56,7 +59,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const values: Record<string, string> = {
     STOA_CONTROL_PLANE_URL: cpUrl,
     STOA_GATEWAY_API_KEY: CP_KEY,
-    STOA_GATEWAY_ADMIN_URL: kongUrl,
+    STOA_GATEWAY_ADMIN_URL: options.adminUrl ?? kongUrl,
     STOA_INSTANCE_NAME: "kong-edge-01",
     STOA_HEARTBEAT_INTERVAL: "100ms",
     STOA_DISCOVERY_INTERVAL: "1m",

@@ -10,6 +10,8 @@ function view(h: Harness): AgentView {
     status: () => h.agent.status(),
     metrics: () => h.agent.metrics.expose(),
     discoverNow: () => h.agent.discoverNow(),
+    webhookEvents: h.agent.webhookEvents,
+    syncNow: (options) => h.agent.syncNow(options),
   };
 }
 
@@ -53,7 +55,14 @@ Deno.test("the local server answers /health, /livez, /readyz, /status and /metri
     assert.equal(status.gateway.type, "kong");
     assert.equal(status.gateway.reachable, true);
     assert.equal(status.discovery.apis, h.kong.store().count("services"));
-    assert.deepEqual(Object.keys(status.loops).sort(), ["discovery", "heartbeat", "registration"]);
+    assert.deepEqual(Object.keys(status.loops).sort(), [
+      "ack-delivery",
+      "discovery",
+      "heartbeat",
+      "policy-sync",
+      "registration",
+      "route-sync",
+    ]);
     assert.equal(status.loops.heartbeat.last_outcome, "ok");
     assert.ok(!JSON.stringify(status).includes(h.config.gatewayApiKey));
 
@@ -155,10 +164,45 @@ Deno.test("without a token, only loopback may POST /discover", () =>
 Deno.test("a failed POST /discover answers 502 with the reason", () =>
   withHarness({}, async (h) => {
     await h.waitFor(() => h.agent.state.gateway.reachable);
-    h.kong.failNext(1, 500);
+    // No discovery in flight: POST /discover would wait for it and report the run after it.
+    await h.waitFor(() =>
+      h.agent.state.discovery.reported &&
+      !h.agent.loops().find((l) => l.name === "discovery")!.running
+    );
+    // Only a discovery read (sync's reads filter by the ownership tag) gets the failure.
+    h.kong.failNext(1, 500, undefined, {
+      when: (r) => ["/services", "/routes", "/plugins"].includes(r.path) && !r.query.tags,
+    });
     const response = await appFor(h, "127.0.0.1").request("/discover", { method: "POST" });
     assert.equal(response.status, 502);
     const body = await response.json();
     assert.equal(body.error, "discovery_failed");
     assert.match(body.message, /500/);
+  }));
+
+Deno.test("the agent serves POST /webhook/events to anyone and counts the events in /metrics", () =>
+  withHarness({}, async (h) => {
+    const app = appFor(h, "10.9.8.7");
+    const response = await app.request("/webhook/events", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        events: [{
+          eventTimestamp: "1764158400000",
+          apiName: "orders",
+          httpMethod: "GET",
+          resourcePath: "/orders",
+          status: 200,
+          totalTime: 42,
+        }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { accepted: 1 });
+    const metrics = await (await app.request("/metrics")).text();
+    assert.match(metrics, /stoa_connect_webhook_requests_total\{outcome="accepted"\} 1/);
+    assert.match(
+      metrics,
+      /stoa_connect_gateway_transactions_total\{method="GET",status_class="2xx"\} 1/,
+    );
   }));

@@ -51,7 +51,7 @@ export function driverFor(adapter: GatewayAdapter): GatewayDriver {
   return {
     type: "kong",
     detect: () => adapter.probe(),
-    create: () => adapter,
+    create: () => Promise.resolve(adapter),
   };
 }
 

@@ -205,7 +205,10 @@ Deno.test("discover: unreachable, strange and failing admin APIs → exit 1", as
     const url = `http://127.0.0.1:${webServer.addr.port}`;
     const auto = await stoactl(["connect", "discover", "--admin-url", url]);
     assert.equal(auto.code, 1, describe(auto));
-    assert.match(auto.stderr, /could not recognise the gateway at .* \(not kong, not gravitee, not webmethods\)/);
+    assert.match(
+      auto.stderr,
+      /could not recognise the gateway at .* \(not kong, not gravitee, not webmethods\)/,
+    );
     assertShortError(auto.stderr, describe(auto));
     const kong = await stoactl(["connect", "discover", "--admin-url", url, "--type", "kong"]);
     assert.equal(kong.code, 1, describe(kong));

@@ -43,11 +43,11 @@ import { planPolicyItems } from "./kong_policy_sync.ts";
 import { planRouteItems } from "./kong_routes.ts";
 import { type KongStateReader, openStateReader } from "./kong_state.ts";
 import {
-  KongPluginSchema,
+  KongPluginSummarySchema,
   type KongRoot,
   KongRootSchema,
-  KongRouteSchema,
-  KongServiceSchema,
+  KongRouteSummarySchema,
+  KongServiceSummarySchema,
 } from "./kong_types.ts";
 
 /** Header carrying the RBAC user token (Kong Enterprise). */
@@ -173,9 +173,9 @@ export function createKongAdapter(options: KongAdapterOptions): KongAdapter {
           throw error;
         });
       const [services, routes, plugins] = await Promise.all([
-        readAll("services", KongServiceSchema),
-        readAll("routes", KongRouteSchema),
-        readAll("plugins", KongPluginSchema),
+        readAll("services", KongServiceSummarySchema),
+        readAll("routes", KongRouteSummarySchema),
+        readAll("plugins", KongPluginSummarySchema),
       ]);
       return toDiscoveredApis({ services, routes, plugins });
     },

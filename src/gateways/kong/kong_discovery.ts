@@ -6,7 +6,16 @@
  */
 
 import type { DiscoveredApi } from "../adapter.ts";
-import type { KongPlugin, KongRoute, KongService } from "./kong_types.ts";
+import type { z } from "zod";
+import type {
+  KongPluginSummarySchema,
+  KongRouteSummarySchema,
+  KongServiceSummarySchema,
+} from "./kong_types.ts";
+
+type KongService = z.infer<typeof KongServiceSummarySchema>;
+type KongRoute = z.infer<typeof KongRouteSummarySchema>;
+type KongPlugin = z.infer<typeof KongPluginSummarySchema>;
 
 /** Everything discovery needs, as listed by Kong. */
 export interface KongInventory {

@@ -126,3 +126,38 @@ export function kongPageSchema<T extends z.ZodType>(item: T): z.ZodObject<{
     offset: z.string().nullable().optional(),
   });
 }
+
+/*
+ * Discovery keeps only what the discovered-API shape needs. These schemas strip everything else
+ * (plugin configs above all) as each page is parsed, so a gateway of 10,000 services is held as
+ * small records rather than as Kong's full entities.
+ */
+
+const ForeignIdSchema = z.object({ id: z.string() }).nullable().optional();
+
+/** The fields of a service discovery uses. */
+export const KongServiceSummarySchema = z.object({
+  id: z.string(),
+  name: z.string().nullable().optional(),
+  protocol: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  path: z.string().nullable().optional(),
+  enabled: z.boolean().nullable().optional(),
+});
+
+/** The fields of a route discovery uses. */
+export const KongRouteSummarySchema = z.object({
+  id: z.string(),
+  service: ForeignIdSchema,
+  paths: z.array(z.string()).nullable().optional(),
+  methods: z.array(z.string()).nullable().optional(),
+});
+
+/** The fields of a plugin discovery uses. */
+export const KongPluginSummarySchema = z.object({
+  name: z.string(),
+  enabled: z.boolean().nullable().optional(),
+  service: ForeignIdSchema,
+  route: ForeignIdSchema,
+});

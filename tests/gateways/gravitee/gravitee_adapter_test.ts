@@ -328,16 +328,8 @@ specTest({
 
 Deno.test("auto-detection: Kong's probe says 'not Kong', Gravitee's recognises the Management API", async () => {
   const { resolveGateway } = await import("../../../src/gateways/resolve.ts");
-  const { KONG_DRIVER } = await import("../../../src/gateways/drivers.ts");
+  const { GRAVITEE_DRIVER, KONG_DRIVER } = await import("../../../src/gateways/drivers.ts");
   const gravitee = new GraviteeEmulator();
-  const options = (
-    settings: { adminUrl: URL; user?: string; password?: string; fetch?: typeof fetch },
-  ) => ({
-    adminUrl: settings.adminUrl,
-    user: settings.user,
-    password: settings.password,
-    fetch: settings.fetch,
-  });
   const resolved = await resolveGateway({
     type: "auto",
     settings: {
@@ -348,11 +340,7 @@ Deno.test("auto-detection: Kong's probe says 'not Kong', Gravitee's recognises t
     },
     drivers: {
       kong: KONG_DRIVER,
-      gravitee: {
-        type: "gravitee",
-        detect: (settings, call) => detectGravitee({ ...options(settings), signal: call?.signal }),
-        create: (settings) => createGraviteeAdapter(options(settings)),
-      },
+      gravitee: GRAVITEE_DRIVER,
     },
   });
   assert.deepEqual([resolved.adapter.type, resolved.info.type], ["gravitee", "gravitee"]);

@@ -13,12 +13,8 @@ import {
 } from "../../../src/gateways/webmethods/webmethods_adapter.ts";
 import { serverVersion } from "../../../src/gateways/webmethods/webmethods_detection.ts";
 import { restApiBase } from "../../../src/gateways/webmethods/webmethods_client.ts";
-import { KONG_DRIVER } from "../../../src/gateways/drivers.ts";
-import {
-  type AdapterSettings,
-  type GatewayDriver,
-  resolveGateway,
-} from "../../../src/gateways/resolve.ts";
+import { KONG_DRIVER, WEBMETHODS_DRIVER } from "../../../src/gateways/drivers.ts";
+import { resolveGateway } from "../../../src/gateways/resolve.ts";
 import { KongEmulator } from "../../fakes/kong_emulator.ts";
 import { WebMethodsEmulator } from "../../fakes/webmethods_emulator.ts";
 import { ADMIN_URL } from "./webmethods_harness.ts";
@@ -187,26 +183,12 @@ Deno.test("detection and probe throw when nothing answers; probe refuses what is
   assert.match(notWm.message, /did not answer like webMethods API Gateway.*STOA_GATEWAY_TYPE/);
 });
 
-Deno.test("auto-detection skips Kong and picks webMethods with the driver the lead wires", async () => {
+Deno.test("auto-detection skips Kong and picks webMethods with the build's drivers", async () => {
   const wm = new WebMethodsEmulator({ version: "11.0" });
-  // The driver proposed for src/gateways/drivers.ts.
-  const connection = (settings: AdapterSettings) => ({
-    adminUrl: settings.adminUrl,
-    user: settings.user,
-    password: settings.password,
-    timeoutMs: settings.timeoutMs,
-    fetch: settings.fetch,
-  });
-  const webmethods: GatewayDriver = {
-    type: "webmethods",
-    detect: (settings, options) =>
-      detectWebMethods({ ...connection(settings), signal: options?.signal }),
-    create: (settings) => createWebMethodsAdapter(connection(settings)),
-  };
   const resolved = await resolveGateway({
     type: "auto",
     settings: { adminUrl: new URL(ADMIN_URL), ...CREDENTIALS, fetch: wm.fetch },
-    drivers: { kong: KONG_DRIVER, webmethods },
+    drivers: { kong: KONG_DRIVER, webmethods: WEBMETHODS_DRIVER },
   });
   assert.deepEqual(resolved.info, { type: "webmethods", version: "11.0.0.0.0" });
   assert.equal(resolved.adapter.type, "webmethods");

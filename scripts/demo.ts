@@ -1,11 +1,13 @@
 /**
- * `deno task demo`: the whole loop on one machine. Starts the Control Plane double and a Kong
- * Admin API emulator seeded with a few realistic services, then the real agent as a separate
- * process, and narrates what the Control Plane receives: the registration, the heartbeats and the
- * discovered APIs. Ctrl-C stops everything.
+ * `deno task demo`: the whole loop on one machine. Starts the Control Plane double and a gateway
+ * emulator (Kong by default) seeded with a few realistic APIs, then the real agent as a separate
+ * process, and narrates what happens: the registration, the heartbeats and the discovered APIs as
+ * the Control Plane received them; then the Control Plane pushes a rate limit, a CORS policy and
+ * one deployment, and the demo shows the agent's writes on the gateway and the acknowledgements.
+ * Ctrl-C stops everything.
  *
- * Flags: `--duration 30s` stops by itself (used by the tests); `--verbose` shows the agent's own
- * log lines.
+ * Flags: `--gateway kong|gravitee|webmethods` (or STOA_DEMO_GATEWAY); `--duration 30s` stops by
+ * itself (used by the tests); `--verbose` shows the agent's own log lines.
  *
  * @module
  */
@@ -14,9 +16,50 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { parseDuration } from "../src/config/duration.ts";
 import { ControlPlaneDouble, type LoggedRequest } from "../tests/fakes/control_plane_double.ts";
+import { GraviteeEmulator } from "../tests/fakes/gravitee_emulator.ts";
 import { KongEmulator } from "../tests/fakes/kong_emulator.ts";
+import { WebMethodsEmulator } from "../tests/fakes/webmethods_emulator.ts";
 
 const DEMO_KEY = "gw_demo_local_key";
+
+/** Last acknowledged status of each policy, to narrate changes only. */
+const acked = new Map<string, string>();
+
+/** A gateway emulator the demo can start. */
+interface DemoGateway {
+  readonly label: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly emulator: {
+    realisticSeed(): unknown;
+    start(): Promise<string>;
+    stop(): Promise<void>;
+    readonly requests: readonly { readonly method: string; readonly path: string }[];
+  };
+}
+
+function demoGateway(name: string): DemoGateway | undefined {
+  switch (name) {
+    case "kong":
+      return {
+        label: "Kong 3.9.1 (emulated)",
+        env: {},
+        emulator: new KongEmulator({ version: "3.9.1" }),
+      };
+    case "gravitee":
+      return {
+        label: "Gravitee APIM 4.x (emulated)",
+        env: { STOA_GATEWAY_ADMIN_USER: "admin", STOA_GATEWAY_ADMIN_PASSWORD: "admin" },
+        emulator: new GraviteeEmulator(),
+      };
+    case "webmethods":
+      return {
+        label: "webMethods API Gateway 11.0 (emulated)",
+        env: { STOA_GATEWAY_ADMIN_USER: "Administrator", STOA_GATEWAY_ADMIN_PASSWORD: "manage" },
+        emulator: new WebMethodsEmulator({ version: "11.0" }),
+      };
+  }
+  return undefined;
+}
 const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
 const paint = (code: string) => (text: string) => color ? `\x1b[${code}m${text}\x1b[0m` : text;
 const bold = paint("1");
@@ -45,7 +88,11 @@ function table(rows: string[][]): string {
 }
 
 /** Prints one line per Control Plane request worth showing. */
-function narrate(request: LoggedRequest, heartbeats: { count: number }): void {
+function narrate(
+  request: LoggedRequest,
+  heartbeats: { count: number },
+  names: ReadonlyMap<string, string>,
+): void {
   const body = request.body as Record<string, unknown> | undefined;
   switch (request.endpoint) {
     case "register": {
@@ -70,6 +117,42 @@ function narrate(request: LoggedRequest, heartbeats: { count: number }): void {
       );
       return;
     }
+    case "sync-ack": {
+      const items = (body?.synced_policies ?? []) as {
+        policy_id: string;
+        status: string;
+        error?: string;
+      }[];
+      for (const item of items) {
+        // Every cycle acknowledges every policy; say it once per change of status.
+        const key = `${item.status}:${item.error ?? ""}`;
+        if (acked.get(item.policy_id) === key) continue;
+        acked.set(item.policy_id, key);
+        const name = names.get(item.policy_id) ?? item.policy_id;
+        const line = `  CP ✔ policy ${name}: ${item.status}${item.error ? ` — ${item.error}` : ""}`;
+        say(item.status === "failed" ? yellow(line) : green(line));
+      }
+      return;
+    }
+    case "route-sync-ack": {
+      const items = (body?.synced_routes ?? []) as {
+        deployment_id: string;
+        status: string;
+        generation?: number;
+        error?: string;
+        steps?: { name: string; status: string }[];
+      }[];
+      for (const item of items) {
+        const steps = (item.steps ?? []).map((step) => `${step.name}:${step.status}`).join(" ");
+        const line = `  CP ✔ deployment ${names.get(item.deployment_id) ?? item.deployment_id} ` +
+          `(generation ${item.generation ?? "-"}): ${item.status}${
+            item.error ? ` — ${item.error}` : ""
+          }`;
+        say(item.status === "failed" ? yellow(line) : green(line));
+        if (steps) say(dim(`       steps: ${steps}`));
+      }
+      return;
+    }
     case "discovery": {
       const apis = (body?.apis ?? []) as Record<string, unknown>[];
       say(cyan(`  CP ⇢ discovery report: ${apis.length} APIs`));
@@ -90,6 +173,33 @@ function narrate(request: LoggedRequest, heartbeats: { count: number }): void {
   }
 }
 
+/** The Control Plane decides: a rate limit, a CORS policy and one deployment for this gateway. */
+function pushDesiredState(cp: ControlPlaneDouble, names: Map<string, string>): void {
+  const gatewayId = cp.gateways.list()[0].id;
+  const limit = cp.addPolicy({
+    name: "demo-rate-limit",
+    policyType: "rate_limit",
+    config: { maxRequests: 100, intervalSeconds: 60 },
+  });
+  const cors = cp.addPolicy({
+    name: "demo-cors",
+    policyType: "cors",
+    config: { origins: ["https://app.example.com"], methods: ["GET", "POST"] },
+  });
+  const deployment = cp.addDeployment({
+    gatewayId,
+    apiName: "weather-api",
+    apiId: "weather-api",
+    backendUrl: "https://weather.internal:8443/v1",
+    methods: ["GET"],
+  });
+  names.set(limit.id, limit.name).set(cors.id, cors.name).set(deployment.id, "weather-api");
+  say(
+    bold("\n  The Control Plane now wants: rate limit 100/min, CORS for https://app.example.com,"),
+  );
+  say(bold("  and the weather-api deployed at /apis/weather-api. The agent picks them up:\n"));
+}
+
 async function pipeLines(
   stream: ReadableStream<Uint8Array>,
   show: (line: string) => void,
@@ -106,8 +216,17 @@ async function pipeLines(
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { duration: { type: "string" }, verbose: { type: "boolean" } },
+    options: {
+      duration: { type: "string" },
+      verbose: { type: "boolean" },
+      gateway: { type: "string", default: Deno.env.get("STOA_DEMO_GATEWAY") || "kong" },
+    },
   });
+  const gateway = demoGateway(values.gateway);
+  if (!gateway) {
+    console.error(`demo: --gateway "${values.gateway}" is not one of kong, gravitee, webmethods`);
+    Deno.exit(2);
+  }
   const duration = values.duration ? parseDuration(values.duration) : undefined;
   if (values.duration && (duration === undefined || duration <= 0)) {
     console.error(`demo: --duration "${values.duration}" is not a duration (e.g. 30s)`);
@@ -115,19 +234,15 @@ async function main(): Promise<void> {
   }
 
   const cp = new ControlPlaneDouble({ keys: [DEMO_KEY] });
-  const kong = new KongEmulator({ version: "3.9.1" });
-  kong.realisticSeed();
+  const emulator = gateway.emulator;
+  emulator.realisticSeed();
   const cpUrl = await cp.start();
-  const kongUrl = await kong.start();
+  const gatewayUrl = await emulator.start();
   const port = freePort();
 
   say(bold("stoa-connect demo"));
   say(`  Control Plane double  ${cpUrl}`);
-  say(
-    `  Kong Admin API        ${kongUrl} (emulated Kong 3.9.1, ${
-      kong.store().count("services")
-    } services)`,
-  );
+  say(`  gateway admin API     ${gatewayUrl} (${gateway.label})`);
   say(`  agent                 http://127.0.0.1:${port}  (try: curl localhost:${port}/health)`);
   say(dim("  Ctrl-C stops everything.\n"));
 
@@ -145,11 +260,14 @@ async function main(): Promise<void> {
     env: {
       STOA_CONTROL_PLANE_URL: cpUrl,
       STOA_GATEWAY_API_KEY: DEMO_KEY,
-      STOA_GATEWAY_ADMIN_URL: kongUrl,
-      STOA_INSTANCE_NAME: "demo-kong-01",
+      STOA_GATEWAY_ADMIN_URL: gatewayUrl,
+      STOA_INSTANCE_NAME: `demo-${values.gateway}-01`,
+      ...gateway.env,
       STOA_ENVIRONMENT: "demo",
       STOA_HEARTBEAT_INTERVAL: "5s",
       STOA_DISCOVERY_INTERVAL: "20s",
+      STOA_POLICY_SYNC_INTERVAL: "3s",
+      STOA_ROUTE_SYNC_INTERVAL: "3s",
       STOA_CONNECT_HOST: "127.0.0.1",
       STOA_CONNECT_PORT: String(port),
       STOA_STATE_DIR: Deno.makeTempDirSync({ prefix: "stoa-demo-state-" }),
@@ -166,10 +284,23 @@ async function main(): Promise<void> {
   ]);
 
   const heartbeats = { count: 0 };
+  const names = new Map<string, string>();
   let seen = 0;
+  let gatewaySeen = 0;
+  let pushed = false;
   const ticker = setInterval(() => {
+    // What the agent wrote on the gateway (reads are not shown), then what the CP received.
+    const calls = emulator.requests;
+    for (; gatewaySeen < calls.length; gatewaySeen++) {
+      const call = calls[gatewaySeen];
+      if (call.method !== "GET") say(`  GW ✎ ${call.method} ${call.path}`);
+    }
     const requests = cp.requests;
-    for (; seen < requests.length; seen++) narrate(requests[seen], heartbeats);
+    for (; seen < requests.length; seen++) narrate(requests[seen], heartbeats, names);
+    if (!pushed && cp.requestsTo("discovery").some((r) => r.status === 200)) {
+      pushed = true;
+      pushDesiredState(cp, names);
+    }
   }, 100);
 
   let stopping = false;
@@ -184,7 +315,7 @@ async function main(): Promise<void> {
     const status = await agent.status;
     await agentOutput;
     await cp.stop();
-    await kong.stop();
+    await emulator.stop();
     say(dim(`  agent exited with code ${status.code}. Bye.`));
     Deno.exit(status.code === 0 ? 0 : 1);
   };

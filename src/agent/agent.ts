@@ -124,8 +124,10 @@ export class Agent {
         state: this.state,
         metrics: this.metrics,
         onRegistered: () => {
-          // A fresh registration deserves a fresh discovery report, and sync can start.
-          if (!this.state.discovery.reported) void this.#discovery.trigger();
+          // A discovery that finished while unregistered could not be reported: send it now. One
+          // still running reports by itself once it sees the gateway id.
+          const { at, reported } = this.state.discovery;
+          if (at !== undefined && !reported) void this.#discovery.trigger();
           this.#sync.registered();
         },
         capabilities: () =>

@@ -15,16 +15,25 @@ import { describe, jsonOf, stoactl } from "./stoactl_process.ts";
 
 const KEY = "gw_sync_real_agent_key";
 
+async function waitForFirstPolicyCycle(url: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const status = await (await fetch(`${url}/status`)).json();
+    const loop = status.loops?.["policy-sync"];
+    if (loop?.last_outcome === "ok" && loop.running === false) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the agent's first policy cycle did not succeed within 15 s");
+}
+
 Deno.test("plan and sync against a running agent", async (t) => {
   const stack = await startStack(KEY);
   const { agent, cp } = stack;
   try {
     await agent.waitUntilReported();
-    // The agent's own first policy cycle has run (nothing to do yet); the policy arrives after it,
-    // so the next plan must show it as a change.
-    await cp.waitFor(() => cp.requestsTo("config").some((r) => r.status === 200), {
-      timeoutMs: 15_000,
-    });
+    // The agent's own first policy cycle has succeeded (nothing to do yet) and the next one is a
+    // minute away: the policy arrives after it, so the next plan must show it as a change.
+    await waitForFirstPolicyCycle(agent.url);
     const policy = cp.addPolicy({
       name: "stoactl-rate-limit",
       policyType: "rate_limit",

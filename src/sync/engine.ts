@@ -9,11 +9,10 @@
  */
 
 import type { DiscoveredApi, SyncAdapter } from "../gateways/adapter.ts";
+import { DEFAULT_CONCURRENCY, forEachBounded } from "../gateways/concurrency.ts";
+import { errorText } from "../gateways/error_text.ts";
 import { redact } from "../observability/redact.ts";
 import { itemKey, type ItemResult, type Plan, type PlanItem } from "./plan.ts";
-
-/** Items written at once when the caller does not say. */
-export const DEFAULT_CONCURRENCY = 8;
 
 /** Options of {@linkcode applyPlan}. */
 export interface ApplyPlanOptions {
@@ -121,22 +120,8 @@ async function applyOne(
       ...identity,
       ...generation,
       status: "failed",
-      error: redact(error instanceof Error ? error.message : String(error)),
+      error: redact(errorText(error)),
     };
   }
   return { ...result, startedAt, completedAt: new Date() };
-}
-
-/** Runs `work` over `items` with at most `limit` calls in flight; rejects on the first rejection. */
-export async function forEachBounded<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  const workers = Math.max(1, Math.min(Math.floor(limit) || 1, items.length));
-  await Promise.all(Array.from({ length: workers }, worker));
 }

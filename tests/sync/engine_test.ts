@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { applyPlan, forEachBounded } from "../../src/sync/engine.ts";
+import { applyPlan } from "../../src/sync/engine.ts";
 import { itemKey, type Plan } from "../../src/sync/plan.ts";
 import { clearSecrets, registerSecret } from "../../src/observability/redact.ts";
 import { FakeSyncAdapter } from "../fakes/fake_sync_adapter.ts";
@@ -122,19 +122,4 @@ Deno.test("an aborted run stops before the next write and rejects", async () => 
   const plan = await adapter.planPolicies([policy({ id: "p1" })]);
   await assert.rejects(applyPlan(plan, { adapter, signal: controller.signal }), /shutting down/);
   assert.equal(adapter.writes.length, 0);
-});
-
-Deno.test("forEachBounded visits every item once with the given bound", async () => {
-  const seen: number[] = [];
-  let active = 0;
-  let most = 0;
-  await forEachBounded([1, 2, 3, 4, 5, 6, 7], 2, async (n) => {
-    active++;
-    most = Math.max(most, active);
-    await new Promise((r) => setTimeout(r, 1));
-    seen.push(n);
-    active--;
-  });
-  assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(most, 2);
 });

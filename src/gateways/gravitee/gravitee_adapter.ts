@@ -14,6 +14,7 @@
  * @module
  */
 
+import { DEFAULT_CONCURRENCY } from "../concurrency.ts";
 import type {
   CallOptions,
   DiscoveredApi,
@@ -28,7 +29,7 @@ import { detectWith, probeWith } from "./gravitee_detection.ts";
 import { discoverApis } from "./gravitee_discovery.ts";
 import { applyPolicySync, planPolicySync, type PolicyOperation } from "./gravitee_policy_sync.ts";
 import { applyRouteSync, planRouteSync, type RouteOperation } from "./gravitee_routes.ts";
-import { KeyedQueue } from "./sync_support.ts";
+import { KeyedLock } from "../keyed_lock.ts";
 import {
   applyCredentialSync,
   type CredentialOperation,
@@ -53,14 +54,13 @@ export interface GraviteeAdapter extends SyncAdapter {
 type Operation = PolicyOperation | RouteOperation | CredentialOperation;
 
 /** Default number of writes in flight. */
-const DEFAULT_CONCURRENCY = 8;
 
 /** Creates the adapter; no call is made until the first method call. */
 export function createGraviteeAdapter(options: GraviteeAdapterOptions): GraviteeAdapter {
   const client = new GraviteeClient(options);
   // Policy and route writes read, change and save whole APIs: one writer per API at a time, even
   // when the engine applies items (or kinds) side by side.
-  const locks = new KeyedQueue();
+  const locks = new KeyedLock();
   const credentialWriters = { locks, created: new Map<string, string>() };
   // What each planned item does on Gravitee. Items are looked up by identity first; a plan that
   // was copied (same items, new objects) is matched by kind, id, name, action and target.

@@ -30,7 +30,10 @@ import {
   type GraviteeV1Subscription,
   GraviteeV1SubscriptionSchema,
 } from "./gravitee_types.ts";
-import { diffFields, errorText, type KeyedQueue, mapConcurrent, MASKED } from "./sync_support.ts";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "../concurrency.ts";
+import { errorText } from "../error_text.ts";
+import { diffFields, MASKED } from "../field_diff.ts";
+import type { KeyedLock } from "../keyed_lock.ts";
 
 /** Subscription statuses that grant access (or will, once accepted). */
 const LIVE_SUBSCRIPTIONS = "ACCEPTED,PENDING,PAUSED";
@@ -88,7 +91,7 @@ export async function planCredentialSync(
   const ownedList = [...owned.values()];
   const subscriptionLists = await mapConcurrent(
     ownedList,
-    options.concurrency ?? 8,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
     (application) => applicationSubscriptions(client, application.id, signal),
   );
   const subscriptionsOf = new Map(
@@ -253,7 +256,7 @@ export async function planCredentialSync(
 /** What credential applies share across calls: one writer per consumer, created applications. */
 export interface CredentialWriters {
   /** Serialises the items of one consumer (they share its application). */
-  readonly locks: KeyedQueue;
+  readonly locks: KeyedLock;
   /** Applications created since planning, by consumer id (a later item must reuse them). */
   readonly created: Map<string, string>;
 }
@@ -272,7 +275,7 @@ export async function applyCredentialSync(
   const results = new Map<PlanItem, string | undefined>();
   await mapConcurrent(
     work,
-    options.concurrency ?? 8,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
     ({ item, operation }) =>
       writers.locks.run(`consumer:${item.id}`, async () => {
         try {

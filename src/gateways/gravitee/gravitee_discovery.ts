@@ -17,7 +17,7 @@ import {
   type GraviteePlan,
   GraviteePlanSchema,
 } from "./gravitee_types.ts";
-import { mapConcurrent } from "./sync_support.ts";
+import { mapConcurrent } from "../concurrency.ts";
 import { GatewayHttpError } from "../admin_http.ts";
 
 /** Plans read at once during discovery. */

@@ -18,13 +18,10 @@ import { deployApi, getApi, saveApi, updateBody } from "./gravitee_api_writes.ts
 import { policyFlowName, policyOwner } from "./gravitee_ownership.ts";
 import { type GraviteePlacement, mapPolicy } from "./gravitee_policy_mapping.ts";
 import type { GraviteeApi, GraviteeCors, GraviteeFlow } from "./gravitee_types.ts";
-import {
-  diffFields,
-  errorText,
-  type KeyedQueue,
-  mapConcurrent,
-  projectOnto,
-} from "./sync_support.ts";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "../concurrency.ts";
+import { errorText } from "../error_text.ts";
+import { diffFields, projectOnto } from "../field_diff.ts";
+import type { KeyedLock } from "../keyed_lock.ts";
 
 /** What one policy item changes on one API: its owned flow, and the listener CORS for `cors`. */
 export interface ApiPolicyChange {
@@ -235,7 +232,7 @@ export async function planPolicySync(
 export async function applyPolicySync(
   client: GraviteeClient,
   work: readonly { readonly item: PlanItem; readonly operation: PolicyOperation }[],
-  locks: KeyedQueue,
+  locks: KeyedLock,
   options: SyncOptions = {},
 ): Promise<Map<PlanItem, string | undefined>> {
   const byApi = new Map<string, Map<string, ApiPolicyChange>>();
@@ -247,19 +244,23 @@ export async function applyPolicySync(
     }
   }
   const apiIds = [...byApi.keys()];
-  const failures = await mapConcurrent(apiIds, options.concurrency ?? 8, async (apiId) => {
-    try {
-      await locks.run(apiId, async () => {
-        const api = await getApi(client, apiId, options.signal);
-        const changes = byApi.get(apiId)!;
-        await saveApi(client, apiId, updateBody(api, withPolicies(api, changes)), options.signal);
-        await deployApi(client, apiId, options.signal);
-      });
-      return undefined;
-    } catch (error) {
-      return errorText(error);
-    }
-  });
+  const failures = await mapConcurrent(
+    apiIds,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async (apiId) => {
+      try {
+        await locks.run(apiId, async () => {
+          const api = await getApi(client, apiId, options.signal);
+          const changes = byApi.get(apiId)!;
+          await saveApi(client, apiId, updateBody(api, withPolicies(api, changes)), options.signal);
+          await deployApi(client, apiId, options.signal);
+        });
+        return undefined;
+      } catch (error) {
+        return errorText(error);
+      }
+    },
+  );
   const failed = new Map(apiIds.map((id, index) => [id, failures[index]]));
   const results = new Map<PlanItem, string | undefined>();
   for (const { item, operation } of work) {

@@ -28,7 +28,10 @@ import {
   type GraviteePlan,
   GraviteePlanSchema,
 } from "./gravitee_types.ts";
-import { diffFields, errorText, type KeyedQueue, mapConcurrent } from "./sync_support.ts";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "../concurrency.ts";
+import { errorText } from "../error_text.ts";
+import { diffFields } from "../field_diff.ts";
+import type { KeyedLock } from "../keyed_lock.ts";
 
 /** Name of the keyless plan stoa-connect gives each route. */
 export const ROUTE_PLAN_NAME = "stoa-connect keyless";
@@ -94,7 +97,7 @@ export async function planRouteSync(
   const ownedApis = [...owned.values()].flat();
   const plans = await mapConcurrent(
     ownedApis,
-    options.concurrency ?? 8,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
     (api) => listPlans(client, api.id, { signal: options.signal, statuses: "PUBLISHED" }),
   );
   const plansOf = new Map(ownedApis.map((api, index) => [api.id, plans[index]]));
@@ -217,24 +220,33 @@ export async function applyRouteOperation(
 export async function applyRouteSync(
   client: GraviteeClient,
   work: readonly { readonly item: PlanItem; readonly operation: RouteOperation }[],
-  locks: KeyedQueue,
+  locks: KeyedLock,
   options: SyncOptions = {},
 ): Promise<Map<PlanItem, string | undefined>> {
-  const errors = await mapConcurrent(work, options.concurrency ?? 8, async ({ operation }) => {
-    try {
-      // Updates and deletes read, change and save an existing API: one writer per API at a time.
-      if (operation.type === "create") await applyRouteOperation(client, operation, options.signal);
-      else {
-        await locks.run(
-          operation.apiId,
-          () => applyRouteOperation(client, operation, options.signal),
-        );
+  const errors = await mapConcurrent(
+    work,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async ({ operation }) => {
+      try {
+        // Updates and deletes read, change and save an existing API: one writer per API at a time.
+        if (operation.type === "create") {
+          await applyRouteOperation(
+            client,
+            operation,
+            options.signal,
+          );
+        } else {
+          await locks.run(
+            operation.apiId,
+            () => applyRouteOperation(client, operation, options.signal),
+          );
+        }
+        return undefined;
+      } catch (error) {
+        return errorText(error);
       }
-      return undefined;
-    } catch (error) {
-      return errorText(error);
-    }
-  });
+    },
+  );
   return new Map(work.map(({ item }, index) => [item, errors[index]]));
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorText } from "../error_text.ts";
 import type { AdminHttpClient } from "../admin_http.ts";
 import type { ItemResult, Plan, PlanItem } from "../../sync/plan.ts";
 import { editDeclarative, pushDeclarative, readDeclarative } from "./kong_declarative.ts";
@@ -96,7 +97,7 @@ async function writeAll(
     return undefined;
   } catch (error) {
     options.signal?.throwIfAborted();
-    return withoutSecrets(message(error), ops);
+    return withoutSecrets(errorText(error), ops);
   }
 }
 
@@ -170,7 +171,7 @@ export class DeclarativeWriter {
     try {
       document = await readDeclarative(call);
     } catch (error) {
-      const reason = `cannot read Kong's current configuration: ${message(error)}`;
+      const reason = `cannot read Kong's current configuration: ${errorText(error)}`;
       for (const submission of batch) submission.done(reason);
       return;
     }
@@ -185,15 +186,11 @@ export class DeclarativeWriter {
       await pushDeclarative(edit.document, call);
       for (const submission of loaded) submission.done(undefined);
     } catch (error) {
-      const said = withoutSecrets(message(error), loaded.flatMap((submission) => submission.ops));
+      const said = withoutSecrets(errorText(error), loaded.flatMap((submission) => submission.ops));
       const reason = loaded.length === 1
         ? said
         : `${said} (Kong without database loads one document: the ${loaded.length} items pushed together all failed)`;
       for (const submission of loaded) submission.done(reason);
     }
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

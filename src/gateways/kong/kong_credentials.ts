@@ -17,7 +17,7 @@ import type { z } from "zod";
 import { GatewayHttpError } from "../admin_http.ts";
 import type { CredentialAuthType, DesiredCredential } from "../../sync/desired.ts";
 import type { FieldChange } from "../../sync/plan.ts";
-import { REDACTED } from "./kong_diff.ts";
+import { MASKED } from "../field_diff.ts";
 import { deleteOp, type EntityOp, type KongCollection } from "./kong_operations.ts";
 import { consumerUsername, mergeTags, ownedTags, ownerId, stableId } from "./kong_ownership.ts";
 import { type PlannedItem, plannedItem } from "./kong_plan_item.ts";
@@ -441,9 +441,9 @@ function removalItem(
 
 /** How a credential appears in the plan: identifiers in clear, secrets redacted. */
 function shown(type: CredentialAuthType, key: string, name: string | null): unknown {
-  if (type === "key-auth") return REDACTED;
-  if (type === "basic-auth") return { username: key, password: REDACTED };
-  return { name, client_id: key, client_secret: REDACTED };
+  if (type === "key-auth") return MASKED;
+  if (type === "basic-auth") return { username: key, password: MASKED };
+  return { name, client_id: key, client_secret: MASKED };
 }
 
 function oauthName(credential: WantedCredential): string {

@@ -12,7 +12,8 @@
 import type { DiscoveredApi } from "../adapter.ts";
 import type { DesiredPolicy } from "../../sync/desired.ts";
 import type { FieldChange } from "../../sync/plan.ts";
-import { diffFields, sameFields, withoutNulls } from "./kong_diff.ts";
+import { diffManagedFields } from "../field_diff.ts";
+import { sameFields, withoutNulls } from "./kong_diff.ts";
 import { deleteOp, type EntityOp } from "./kong_operations.ts";
 import { mergeTags, ownedTags, ownerId, stableId } from "./kong_ownership.ts";
 import { type KongPluginSpec, MANAGED_FIELDS, mapPolicy } from "./kong_policies.ts";
@@ -273,7 +274,7 @@ function scopeItem(options: {
         body,
         what,
       });
-      changes.push(...diffFields(undefined, instance.spec.config, { prefix: fields }));
+      changes.push(...diffManagedFields(undefined, instance.spec.config, { prefix: fields }));
       continue;
     }
     const config = found.config ?? {};
@@ -283,13 +284,15 @@ function scopeItem(options: {
     if (disabled) {
       changes.push({ field: `${prefix(instance.spec.name)}enabled`, before: false, after: true });
     }
-    changes.push(...diffFields(config, instance.spec.config, { prefix: fields }));
+    changes.push(...diffManagedFields(config, instance.spec.config, { prefix: fields }));
   }
   for (const { plugin } of remaining) {
     ops.push(deleteOp("plugins", plugin.id, `delete plugin ${plugin.name} (${scope.label})`));
     const managed = MANAGED_FIELDS[plugin.name] ?? [];
     const config = Object.fromEntries(managed.map((field) => [field, plugin.config?.[field]]));
-    changes.push(...diffFields(config, undefined, { prefix: `${prefix(plugin.name)}config.` }));
+    changes.push(
+      ...diffManagedFields(config, undefined, { prefix: `${prefix(plugin.name)}config.` }),
+    );
   }
   return plannedItem({
     kind: "policy",

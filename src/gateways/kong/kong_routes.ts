@@ -10,7 +10,7 @@
 
 import type { DesiredRoute } from "../../sync/desired.ts";
 import type { FieldChange } from "../../sync/plan.ts";
-import { diffFields } from "./kong_diff.ts";
+import { diffManagedFields } from "../field_diff.ts";
 import { deleteOp, type EntityOp } from "./kong_operations.ts";
 import { mergeTags, ownedName, ownedTags, ownerId, stableId } from "./kong_ownership.ts";
 import { type PlannedItem, plannedItem } from "./kong_plan_item.ts";
@@ -187,7 +187,7 @@ function routeItem(
     path: service.path ?? null,
     enabled: service.enabled !== false,
   };
-  const serviceChanges = diffFields(serviceNow, serviceView, { prefix: "service." });
+  const serviceChanges = diffManagedFields(serviceNow, serviceView, { prefix: "service." });
   if (serviceChanges.length > 0) {
     ops.push({
       kind: "upsert",
@@ -206,7 +206,7 @@ function routeItem(
     strip_path: kongRoute.strip_path,
     service: kongRoute.service?.id,
   };
-  const routeChanges = diffFields(routeNow, routeView, { prefix: "route." });
+  const routeChanges = diffManagedFields(routeNow, routeView, { prefix: "route." });
   if (routeChanges.length > 0) {
     ops.push({
       kind: "upsert",

@@ -36,7 +36,7 @@ import { WebMethodsClient, type WebMethodsConnection } from "./webmethods_client
 import { planCredentialSync } from "./webmethods_credentials.ts";
 import { identifyWebMethods, probeWebMethods } from "./webmethods_detection.ts";
 import { discoverApis } from "./webmethods_discovery.ts";
-import { KeyedLock } from "./webmethods_locks.ts";
+import { KeyedLock } from "../keyed_lock.ts";
 import { OperationBook } from "./webmethods_plan.ts";
 import { planPolicySync } from "./webmethods_policy_sync.ts";
 import { planRouteSync } from "./webmethods_routes.ts";

@@ -17,7 +17,7 @@ import { GatewayHttpError } from "../admin_http.ts";
 import { segment } from "../../http/url.ts";
 import type { WebMethodsClient } from "./webmethods_client.ts";
 import { getApi, getPolicy, listPolicyActions } from "./webmethods_inventory.ts";
-import type { KeyedLock } from "./webmethods_locks.ts";
+import type { KeyedLock } from "../keyed_lock.ts";
 import { OWNED_NAME_PREFIX, parseMarker } from "./webmethods_ownership.ts";
 import { actionBody, createAction, deleteAction } from "./webmethods_policy_actions.ts";
 import {

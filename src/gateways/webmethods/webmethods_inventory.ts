@@ -7,7 +7,7 @@
  */
 
 import { GatewayHttpError } from "../admin_http.ts";
-import { forEachBounded } from "../../sync/engine.ts";
+import { forEachBounded } from "../concurrency.ts";
 import type { WebMethodsClient } from "./webmethods_client.ts";
 import {
   type ApiDetail,

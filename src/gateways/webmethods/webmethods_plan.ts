@@ -9,7 +9,8 @@
 
 import type { SyncOptions } from "../adapter.ts";
 import { redact } from "../../observability/redact.ts";
-import { DEFAULT_CONCURRENCY, forEachBounded } from "../../sync/engine.ts";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "../concurrency.ts";
+import { errorText } from "../error_text.ts";
 import {
   itemKey,
   type ItemResult,
@@ -58,13 +59,12 @@ export class OperationBook {
    * Applies a plan: one result per item, in order, `concurrency` items at once. Invalid and
    * unchanged items are reported without a call; a failing item never stops the others.
    */
-  async apply(plan: Plan, options: SyncOptions = {}): Promise<ItemResult[]> {
-    const results: ItemResult[] = new Array(plan.items.length);
-    const indexes = plan.items.map((_, index) => index);
-    await forEachBounded(indexes, options.concurrency ?? DEFAULT_CONCURRENCY, async (index) => {
-      results[index] = await this.#applyOne(plan.items[index], options.signal);
-    });
-    return results;
+  apply(plan: Plan, options: SyncOptions = {}): Promise<ItemResult[]> {
+    return mapConcurrent(
+      plan.items,
+      options.concurrency ?? DEFAULT_CONCURRENCY,
+      (item) => this.#applyOne(item, options.signal),
+    );
   }
 
   async #applyOne(item: PlanItem, signal: AbortSignal | undefined): Promise<ItemResult> {
@@ -95,7 +95,7 @@ export class OperationBook {
       return {
         ...base,
         status: "failed",
-        error: redact(error instanceof Error ? error.message : String(error)),
+        error: redact(errorText(error)),
       };
     }
   }
@@ -124,9 +124,7 @@ export async function removeEvery<T>(
   }
   if (failures > 0) {
     throw new Error(
-      `removed ${items.length - failures}/${items.length} ${what}; last error: ${
-        last instanceof Error ? last.message : String(last)
-      }`,
+      `removed ${items.length - failures}/${items.length} ${what}; last error: ${errorText(last)}`,
     );
   }
 }

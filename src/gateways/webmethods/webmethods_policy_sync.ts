@@ -39,7 +39,7 @@ import {
   listGlobalPolicies,
   listPolicyActions,
 } from "./webmethods_inventory.ts";
-import type { KeyedLock } from "./webmethods_locks.ts";
+import type { KeyedLock } from "../keyed_lock.ts";
 import {
   ownedDescription,
   ownedMarker,

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MASKED } from "../../../src/gateways/gravitee/sync_support.ts";
+import { MASKED } from "../../../src/gateways/field_diff.ts";
 import type { Json } from "../../fakes/gravitee_emulator.ts";
 import { publishedPlan } from "../../fakes/gravitee_emulator_seed.ts";
 import { specTest } from "../../support/specs.ts";

@@ -1,12 +1,11 @@
 /**
  * Applying plans on webMethods: bounded concurrency, per-item results whatever happens, removals
- * that go on after a failure, and per-API serialisation of policy edits.
+ * that go on after a failure, and concurrent policy edits of one API that keep each other's edits.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { KeyedLock } from "../../../src/gateways/webmethods/webmethods_locks.ts";
 import { OperationBook, removeEvery } from "../../../src/gateways/webmethods/webmethods_plan.ts";
 import type { PlanItem } from "../../../src/sync/plan.ts";
 import { gateway, policy, route, sync } from "./webmethods_harness.ts";
@@ -79,25 +78,6 @@ Deno.test("removeEvery tries every item and counts the failures", async () => {
   );
   assert.deepEqual(removed, [1, 3]);
   await removeEvery([], "nothing", () => Promise.reject(new Error("never called")));
-});
-
-Deno.test("KeyedLock serialises one key and lets other keys run", async () => {
-  const lock = new KeyedLock();
-  const log: string[] = [];
-  const task = (key: string, name: string, ms: number) =>
-    lock.run(key, async () => {
-      log.push(`${name}+`);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      log.push(`${name}-`);
-      return name;
-    });
-  const results = await Promise.all([task("a", "a1", 5), task("a", "a2", 1), task("b", "b1", 1)]);
-  assert.deepEqual(results, ["a1", "a2", "b1"]);
-  assert.ok(log.indexOf("a1-") < log.indexOf("a2+"), log.join(" "));
-  assert.ok(log.indexOf("b1+") < log.indexOf("a1-"), "another key does not wait");
-  assert.equal(lock.busy, 0, "keys are forgotten once idle");
-  await assert.rejects(lock.run("a", () => Promise.reject(new Error("x"))), /x/);
-  assert.equal(await lock.run("a", () => Promise.resolve("after a failure")), "after a failure");
 });
 
 Deno.test("concurrent policy items on one API never lose each other's edits", async () => {

@@ -1,8 +1,8 @@
 /**
- * Per-key serialisation of writes. webMethods stores an API's enforcements in one policy document
- * that is read, edited and written back whole (`PUT /policies/{id}`); two items editing the same
- * API at once would lose one edit, so edits of one API wait for each other while edits of
- * different APIs run side by side.
+ * Per-key serialisation of writes. A gateway object that is read, edited and written back whole
+ * (a webMethods policy document, a Gravitee API definition) loses an edit when two syncs change
+ * it at once, so tasks of one key wait for each other while tasks of different keys run side by
+ * side.
  *
  * @module
  */
@@ -11,7 +11,10 @@
 export class KeyedLock {
   readonly #tails = new Map<string, Promise<void>>();
 
-  /** Runs `task` once every task started earlier with the same `key` has settled. */
+  /**
+   * Runs `task` once every task started earlier with the same `key` has settled (a failed task
+   * does not stop the next one) and returns what it returns.
+   */
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
     const { promise: done, resolve } = Promise.withResolvers<void>();
@@ -22,7 +25,7 @@ export class KeyedLock {
       return await task();
     } finally {
       resolve();
-      // The last task of a key removes it, so the map does not grow with every API ever edited.
+      // The last task of a key removes it, so the map does not grow with every key ever used.
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
   }

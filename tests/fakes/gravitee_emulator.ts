@@ -19,6 +19,7 @@
  * @module
  */
 
+import { GatewayEmulator, type ReceivedRequest } from "./emulator_http.ts";
 import {
   forbidden,
   GraviteeApiError,
@@ -43,6 +44,7 @@ import {
 
 export type { Json, PolicyValidator } from "./gravitee_emulator_store.ts";
 export type { SeedOptions, SeedSummary } from "./gravitee_emulator_seed.ts";
+export type { FailOptions, RecordedRequest } from "./emulator_http.ts";
 
 /** Policies of a default APIM 4.12 distribution that the emulator accepts in flows. */
 export const GRAVITEE_POLICIES: readonly string[] = [
@@ -83,33 +85,6 @@ export interface GraviteeEmulatorOptions {
   readonly now?: () => Date;
 }
 
-/** One request as received. */
-export interface RecordedRequest {
-  /** HTTP method. */
-  readonly method: string;
-  /** Path as sent. */
-  readonly path: string;
-  /** Query parameters (last value wins). */
-  readonly query: Readonly<Record<string, string>>;
-  /** Headers, lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Parsed JSON body, raw text when not JSON, `undefined` when empty. */
-  readonly body: unknown;
-}
-
-/** Options of {@linkcode GraviteeEmulator.failNext}. */
-export interface FailOptions {
-  /** Only matching requests fail (and count). */
-  readonly when?: (request: RecordedRequest) => boolean;
-}
-
-interface FailureRule {
-  remaining: number;
-  readonly status: number;
-  readonly body: unknown;
-  readonly when?: (request: RecordedRequest) => boolean;
-}
-
 type Handler = (context: RouteContext) => Response | Promise<Response>;
 
 interface RouteContext {
@@ -129,51 +104,21 @@ const DEFAULT_PER_PAGE = 10;
 const ID = "([^/]+)";
 
 /** The Gravitee Management API emulator. See the module documentation. */
-export class GraviteeEmulator {
-  /** Delay before every answer, in milliseconds; may be changed at any time. */
-  latencyMs: number;
-
+export class GraviteeEmulator extends GatewayEmulator {
   readonly #options: GraviteeEmulatorOptions;
   readonly #organization: string;
   #stores = new Map<string, GraviteeStore>();
-  #requests: RecordedRequest[] = [];
-  #failures: FailureRule[] = [];
-  #calls = 0;
-  #writes = 0;
-  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
-  #url: string | undefined;
   readonly #v2Routes: readonly Route[];
   readonly #v1Routes: readonly Route[];
 
   /** Creates an emulator with empty environments. */
   constructor(options: GraviteeEmulatorOptions = {}) {
+    super({ name: "GraviteeEmulator", latencyMs: options.latencyMs, onAbort: "reject" });
     this.#options = options;
     this.#organization = options.organization ?? "DEFAULT";
-    this.latencyMs = options.latencyMs ?? 0;
     this.#resetStores();
     this.#v2Routes = this.#buildV2Routes();
     this.#v1Routes = this.#buildV1Routes();
-  }
-
-  /** Base URL once started; throws before {@linkcode start}. */
-  get url(): string {
-    if (!this.#url) throw new Error("GraviteeEmulator is not started: call start() first");
-    return this.#url;
-  }
-
-  /** Every request since the last {@linkcode reset}. */
-  get requests(): readonly RecordedRequest[] {
-    return this.#requests;
-  }
-
-  /** Requests received. */
-  get calls(): number {
-    return this.#calls;
-  }
-
-  /** Non-GET requests received. */
-  get writes(): number {
-    return this.#writes;
   }
 
   /** The data of an environment (default: the first one), for direct inspection and seeding. */
@@ -194,78 +139,19 @@ export class GraviteeEmulator {
     return seedRealistic(this.store(options.environment));
   }
 
-  /** Starts listening on `127.0.0.1` and returns the URL. */
-  start(options: { readonly port?: number } = {}): Promise<string> {
-    if (this.#server) return Promise.resolve(this.url);
-    this.#server = Deno.serve(
-      { port: options.port ?? 0, hostname: "127.0.0.1", onListen() {} },
-      (request) => this.fetch(request),
-    );
-    this.#url = `http://127.0.0.1:${this.#server.addr.port}`;
-    return Promise.resolve(this.#url);
-  }
-
-  /** Stops listening; safe to call twice. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    this.#url = undefined;
-    if (server) await server.shutdown();
-  }
-
-  /** `await using gravitee = new GraviteeEmulator()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
-
-  /** The next `count` (matching) requests fail with `status` and `body` (default a 500 body). */
-  failNext(count: number, status: number, body?: unknown, options: FailOptions = {}): void {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new RangeError(`failNext count must be a positive integer, got ${count}`);
-    }
-    this.#failures.push({
-      remaining: count,
-      status,
-      body: body ?? { httpStatus: status, message: "An unexpected error occurred" },
-      when: options.when,
-    });
-  }
-
   /** Empties the environments, the log, the counters and pending failures. */
-  reset(): void {
+  override reset(): void {
     this.#resetStores();
-    this.#requests = [];
-    this.#failures = [];
-    this.#calls = 0;
-    this.#writes = 0;
+    super.reset();
   }
 
-  /** Answers one request without a socket (the shape of `fetch`). */
-  readonly fetch = async (input: Request | URL | string, init?: RequestInit): Promise<Response> => {
-    const request = input instanceof Request && init === undefined
-      ? input
-      : new Request(input, init);
-    const url = new URL(request.url);
-    const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
-    const recorded: RecordedRequest = {
-      method: request.method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(
-        [...request.headers].map(([name, value]) => [name.toLowerCase(), value]),
-      ),
-      body: parseLogged(text),
-    };
-    this.#calls++;
-    if (request.method !== "GET") this.#writes++;
-    this.#requests.push(recorded);
-    if (this.latencyMs > 0) await delay(this.latencyMs, request.signal);
-    const failure = this.#failures.find((rule) => !rule.when || rule.when(recorded));
-    if (failure) {
-      failure.remaining--;
-      if (failure.remaining <= 0) this.#failures.splice(this.#failures.indexOf(failure), 1);
-      return json(failure.status, failure.body);
-    }
+  /** The product's 500 body. */
+  protected override defaultFailureBody(status: number): unknown {
+    return { httpStatus: status, message: "An unexpected error occurred" };
+  }
+
+  /** Authenticates, then routes. */
+  protected override async answer({ request, url, text }: ReceivedRequest): Promise<Response> {
     if (!this.#authenticated(request.headers.get("authorization"))) {
       // TokenAuthenticationFilter / Spring Security: 401 without a body.
       return new Response(null, {
@@ -285,7 +171,7 @@ export class GraviteeEmulator {
       if (error instanceof GraviteeApiError) return json(error.status, error.body(version));
       throw error;
     }
-  };
+  }
 
   #authenticated(header: string | null): boolean {
     const users = this.#options.users ?? [{ user: "admin", password: "admin" }];
@@ -643,15 +529,6 @@ function parseBody(contentType: string, text: string): Json {
   throw new GraviteeApiError(400, "Unable to read the request body: it is not a JSON object");
 }
 
-function parseLogged(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
@@ -661,21 +538,6 @@ function json(status: number, body: unknown): Response {
 
 function empty(status: number): Response {
   return new Response(null, { status });
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Never answered by the emulator: kept so a 403 can be injected with Gravitee's exact body. */

@@ -14,6 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { parseCommandLineOrExit, parseIntegerFlag, serveUntilSignalled } from "./emulator_cli.ts";
 import { GraviteeEmulator } from "./gravitee_emulator.ts";
 
 const USAGE = "usage: gravitee_emulator_server.ts [--port N] [--apis N] [--realistic] " +
@@ -49,19 +50,12 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
     strict: true,
     allowPositionals: false,
   });
-  const integer = (name: string, value: string, max: number): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value) || parsed > max) {
-      throw new Error(`--${name} must be an integer between 0 and ${max}, got '${value}'`);
-    }
-    return parsed;
-  };
   if (values["no-auth"] && values.token !== undefined) {
     throw new Error("--no-auth and --token exclude each other");
   }
   return {
-    port: integer("port", values.port, 65535),
-    apis: integer("apis", values.apis, 1_000_000),
+    port: parseIntegerFlag({ name: "port", value: values.port, max: 65535 }),
+    apis: parseIntegerFlag({ name: "apis", value: values.apis, max: 1_000_000 }),
     realistic: values.realistic,
     users: values["no-auth"] ? [] : [{ user: values.user, password: values.password }],
     token: values.token,
@@ -69,25 +63,15 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
 }
 
 async function main(): Promise<void> {
-  let args: ServerArgs;
-  try {
-    args = parseServerArgs(Deno.args);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
-    Deno.exit(2);
-  }
+  const args = parseCommandLineOrExit({ args: Deno.args, parse: parseServerArgs, usage: USAGE });
   const gravitee = new GraviteeEmulator({ users: args.users, token: args.token });
   if (args.realistic) gravitee.realisticSeed();
   if (args.apis > 0) gravitee.seed({ apis: args.apis });
-  const url = await gravitee.start({ port: args.port });
-  const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGINT", stop);
-  console.log(`GRAVITEE_EMULATOR_URL=${url}`);
-  await stopped;
-  Deno.removeSignalListener("SIGTERM", stop);
-  Deno.removeSignalListener("SIGINT", stop);
-  await gravitee.stop();
+  await serveUntilSignalled({
+    emulator: gravitee,
+    port: args.port,
+    urlVariable: "GRAVITEE_EMULATOR_URL",
+  });
 }
 
 if (import.meta.main) await main();

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { GatewayEmulator, type InjectedFailure, type ReceivedRequest } from "./emulator_http.ts";
 import {
   declarativeOnly,
   expectedDeclarativeConfig,
@@ -54,6 +55,7 @@ import {
 
 export type { KongEntity, KongEntityKind } from "./kong_emulator_store.ts";
 export type { SeedOptions, SeedSummary } from "./kong_emulator_seed.ts";
+export type { FailOptions, RecordedRequest } from "./emulator_http.ts";
 
 /** Options of {@linkcode KongEmulator}. */
 export interface KongEmulatorOptions {
@@ -75,33 +77,6 @@ export interface KongEmulatorOptions {
   readonly plugins?: readonly string[];
   /** Clock for `created_at`/`updated_at`, in Unix seconds. */
   readonly now?: () => number;
-}
-
-/** One request as the emulator received it. */
-export interface RecordedRequest {
-  /** HTTP method. */
-  readonly method: string;
-  /** Path as sent (still percent-encoded). */
-  readonly path: string;
-  /** Query parameters (last value wins). */
-  readonly query: Readonly<Record<string, string>>;
-  /** Headers, names in lower case. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Parsed JSON body, raw text when not JSON, `undefined` when empty. */
-  readonly body: unknown;
-}
-
-/** Options of {@linkcode KongEmulator.failNext}. */
-export interface FailOptions {
-  /** Only requests for which this returns true fail (and count); default: every request. */
-  readonly when?: (request: RecordedRequest) => boolean;
-}
-
-interface FailureRule {
-  remaining: number;
-  readonly status: number;
-  readonly body: unknown;
-  readonly when?: (request: RecordedRequest) => boolean;
 }
 
 type Route =
@@ -147,10 +122,7 @@ const MAX_TAGS = 5;
 const DEFAULT_WORKSPACE = "default";
 
 /** The Kong Admin API emulator. See the module documentation. */
-export class KongEmulator {
-  /** Delay before every answer, in milliseconds; may be changed at any time. */
-  latencyMs: number;
-
+export class KongEmulator extends GatewayEmulator {
   readonly #options: KongEmulatorOptions;
   readonly #version: string;
   readonly #edition: "community" | "enterprise";
@@ -161,19 +133,13 @@ export class KongEmulator {
   // hash of the loaded configuration (undefined until the first load, like Kong).
   #opaque: Record<string, readonly Record<string, unknown>[]> = {};
   #configHash: string | undefined;
-  #requests: RecordedRequest[] = [];
-  #failures: FailureRule[] = [];
-  #calls = 0;
-  #writes = 0;
-  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
-  #url: string | undefined;
 
   /** Creates an emulator with an empty database. */
   constructor(options: KongEmulatorOptions = {}) {
+    super({ name: "KongEmulator", latencyMs: options.latencyMs, onAbort: "reject" });
     this.#options = options;
     this.#edition = options.edition ?? "community";
     this.#version = options.version ?? (this.#edition === "enterprise" ? "3.10.0.1" : "3.9.1");
-    this.latencyMs = options.latencyMs ?? 0;
     const names = options.plugins ??
       Object.entries(KONG_PLUGINS)
         .filter(([, definition]) => this.#edition === "enterprise" || !definition.enterprise)
@@ -186,79 +152,15 @@ export class KongEmulator {
     this.#resetStores();
   }
 
-  /** Base URL once started (`http://127.0.0.1:<port>`); throws before {@linkcode start}. */
-  get url(): string {
-    if (!this.#url) throw new Error("KongEmulator is not started: call start() first");
-    return this.#url;
-  }
-
-  /** Every request received since the last {@linkcode reset}, oldest first. */
-  get requests(): readonly RecordedRequest[] {
-    return this.#requests;
-  }
-
-  /** Number of requests received (including failed and refused ones). */
-  get calls(): number {
-    return this.#calls;
-  }
-
-  /** Number of non-GET requests received. */
-  get writes(): number {
-    return this.#writes;
-  }
-
   /** The version reported by `GET /`. */
   get version(): string {
     return this.#version;
   }
 
-  /** Starts listening on `127.0.0.1` (a free port unless `port` is given) and returns the URL. */
-  start(options: { readonly port?: number } = {}): Promise<string> {
-    if (this.#server) return Promise.resolve(this.url);
-    this.#server = Deno.serve(
-      { port: options.port ?? 0, hostname: "127.0.0.1", onListen() {} },
-      (request) => this.fetch(request),
-    );
-    this.#url = `http://127.0.0.1:${this.#server.addr.port}`;
-    return Promise.resolve(this.#url);
-  }
-
-  /** Stops listening; in-flight requests finish first. Safe to call twice. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    this.#url = undefined;
-    if (server) await server.shutdown();
-  }
-
-  /** Stops the server: `await using kong = new KongEmulator()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
-
-  /**
-   * Makes the next `count` requests (matching `options.when`, if given) fail with `status` and
-   * `body` (default Kong's 500 body), before any other processing.
-   */
-  failNext(count: number, status: number, body?: unknown, options: FailOptions = {}): void {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new RangeError(`failNext count must be a positive integer, got ${count}`);
-    }
-    this.#failures.push({
-      remaining: count,
-      status,
-      body: body ?? { message: "An unexpected error occurred" },
-      when: options.when,
-    });
-  }
-
   /** Empties the database, the request log, the counters and pending failures. */
-  reset(): void {
+  override reset(): void {
     this.#resetStores();
-    this.#requests = [];
-    this.#failures = [];
-    this.#calls = 0;
-    this.#writes = 0;
+    super.reset();
   }
 
   /** The entities of a workspace (default `default`), for direct inspection in tests. */
@@ -341,36 +243,18 @@ export class KongEmulator {
     return body;
   }
 
-  /**
-   * Answers one request without a socket; has the shape of the global `fetch`, so tests can pass
-   * `kong.fetch` wherever a fetch implementation is accepted.
-   */
-  readonly fetch = async (input: Request | URL | string, init?: RequestInit): Promise<Response> => {
-    const request = input instanceof Request && init === undefined
-      ? input
-      : new Request(input, init);
-    const url = new URL(request.url);
-    const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
-    const recorded: RecordedRequest = {
-      method: request.method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(
-        [...request.headers].map(([name, value]) => [name.toLowerCase(), value]),
-      ),
-      body: parseLoggedBody(text),
-    };
-    this.#calls++;
-    if (request.method !== "GET") this.#writes++;
-    this.#requests.push(recorded);
-    if (this.latencyMs > 0) await delay(this.latencyMs, request.signal);
+  /** The product's 500 body. */
+  protected override defaultFailureBody(): unknown {
+    return { message: "An unexpected error occurred" };
+  }
 
-    const failure = this.#failures.find((rule) => !rule.when || rule.when(recorded));
-    if (failure) {
-      failure.remaining--;
-      if (failure.remaining <= 0) this.#failures.splice(this.#failures.indexOf(failure), 1);
-      return this.#json(failure.status, failure.body);
-    }
+  /** Answers an injected failure like the product. */
+  protected override renderFailure({ status, body }: InjectedFailure): Response {
+    return this.#json(status, body);
+  }
+
+  /** Authenticates, then routes. */
+  protected override answer({ request, url, text, recorded }: ReceivedRequest): Response {
     if (
       this.#options.adminToken !== undefined &&
       request.headers.get("kong-admin-token") !== this.#options.adminToken
@@ -385,7 +269,7 @@ export class KongEmulator {
       if (error instanceof KongApiError) return this.#json(error.status, error.body);
       throw error;
     }
-  };
+  }
 
   #resetStores(): void {
     this.#opaque = {};
@@ -643,15 +527,6 @@ function parseJsonBody(contentType: string, text: string): Record<string, unknow
   throw new KongApiError(400, { message: "Cannot parse JSON body" });
 }
 
-function parseLoggedBody(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 function safeDecode(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -663,19 +538,4 @@ function safeDecode(segment: string): string {
 function versionAtLeast(version: string, major: number, minor: number): boolean {
   const [a, b] = version.split(".").map((part) => Number.parseInt(part, 10));
   return a > major || (a === major && b >= minor);
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -14,6 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { parseCommandLineOrExit, parseIntegerFlag, serveUntilSignalled } from "./emulator_cli.ts";
 import { KongEmulator } from "./kong_emulator.ts";
 
 const USAGE = "usage: kong_emulator_server.ts [--port N] [--services N] [--routes-per-service N] " +
@@ -60,21 +61,22 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
     strict: true,
     allowPositionals: false,
   });
-  const integer = (name: string, value: string, max: number): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value) || parsed > max) {
-      throw new Error(`--${name} must be an integer between 0 and ${max}, got '${value}'`);
-    }
-    return parsed;
-  };
   if (values.edition !== "community" && values.edition !== "enterprise") {
     throw new Error(`--edition must be community or enterprise, got '${values.edition}'`);
   }
   return {
-    port: integer("port", values.port, 65535),
-    services: integer("services", values.services, 1_000_000),
-    routesPerService: integer("routes-per-service", values["routes-per-service"], 100),
-    pluginsPerService: integer("plugins-per-service", values["plugins-per-service"], 8),
+    port: parseIntegerFlag({ name: "port", value: values.port, max: 65535 }),
+    services: parseIntegerFlag({ name: "services", value: values.services, max: 1_000_000 }),
+    routesPerService: parseIntegerFlag({
+      name: "routes-per-service",
+      value: values["routes-per-service"],
+      max: 100,
+    }),
+    pluginsPerService: parseIntegerFlag({
+      name: "plugins-per-service",
+      value: values["plugins-per-service"],
+      max: 8,
+    }),
     realistic: values.realistic,
     dbless: values.dbless,
     edition: values.edition,
@@ -84,13 +86,7 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
 }
 
 async function main(): Promise<void> {
-  let args: ServerArgs;
-  try {
-    args = parseServerArgs(Deno.args);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
-    Deno.exit(2);
-  }
+  const args = parseCommandLineOrExit({ args: Deno.args, parse: parseServerArgs, usage: USAGE });
   const kong = new KongEmulator({
     edition: args.edition,
     version: args.version,
@@ -105,15 +101,7 @@ async function main(): Promise<void> {
       pluginsPerService: args.pluginsPerService,
     });
   }
-  const url = await kong.start({ port: args.port });
-  const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGINT", stop);
-  console.log(`KONG_EMULATOR_URL=${url}`);
-  await stopped;
-  Deno.removeSignalListener("SIGTERM", stop);
-  Deno.removeSignalListener("SIGINT", stop);
-  await kong.stop();
+  await serveUntilSignalled({ emulator: kong, port: args.port, urlVariable: "KONG_EMULATOR_URL" });
 }
 
 if (import.meta.main) await main();

@@ -24,6 +24,7 @@
 
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { GatewayEmulator, parseRecordedBody, type ReceivedRequest } from "./emulator_http.ts";
 import {
   type StoredAction,
   type StoredApi,
@@ -42,6 +43,7 @@ export type {
   StoredPolicy,
 } from "./webmethods_emulator_store.ts";
 export type { SeedOptions } from "./webmethods_emulator_seed.ts";
+export type { RecordedRequest } from "./emulator_http.ts";
 
 /** Product lines the emulator answers as. */
 export type WebMethodsVersion = "10.15" | "11.0";
@@ -66,59 +68,24 @@ export interface WebMethodsEmulatorOptions {
   readonly now?: () => Date;
 }
 
-/** One request as the emulator received it. */
-export interface RecordedRequest {
-  /** HTTP method. */
-  readonly method: string;
-  /** Path as sent, e.g. `/rest/apigateway/apis`. */
-  readonly path: string;
-  /** Query parameters (last value wins). */
-  readonly query: Readonly<Record<string, string>>;
-  /** Headers, names in lower case. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Parsed JSON body, raw text when not JSON, `undefined` when empty. */
-  readonly body: unknown;
-}
-
-interface FailureRule {
-  remaining: number;
-  readonly status: number;
-  readonly body: unknown;
-  readonly when?: (request: RecordedRequest) => boolean;
-}
-
 type Json = Record<string, unknown>;
 
 const BASE = "/rest/apigateway";
 
 /** The webMethods API Gateway emulator. See the module documentation. */
-export class WebMethodsEmulator {
-  /** Delay before every answer, in milliseconds; may be changed at any time. */
-  latencyMs: number;
+export class WebMethodsEmulator extends GatewayEmulator {
   /** The database, for seeding and inspection. */
   store: WebMethodsStore;
 
   readonly #options: WebMethodsEmulatorOptions;
   readonly #app: Hono;
-  #requests: RecordedRequest[] = [];
-  #failures: FailureRule[] = [];
-  #calls = 0;
-  #writes = 0;
-  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
-  #url: string | undefined;
 
   /** Creates an emulator with an empty gateway. */
   constructor(options: WebMethodsEmulatorOptions = {}) {
+    super({ name: "WebMethodsEmulator", latencyMs: options.latencyMs, onAbort: "resolve" });
     this.#options = options;
-    this.latencyMs = options.latencyMs ?? 0;
     this.store = new WebMethodsStore({ now: options.now });
     this.#app = this.#routes();
-  }
-
-  /** Base URL once started (`http://127.0.0.1:<port>`); throws before {@linkcode start}. */
-  get url(): string {
-    if (!this.#url) throw new Error("WebMethodsEmulator is not started: call start() first");
-    return this.#url;
   }
 
   /** The product version `GET /is/serverinfo` reports, e.g. `10.15.0.0.0`. */
@@ -126,73 +93,10 @@ export class WebMethodsEmulator {
     return `${this.#options.version ?? "10.15"}.0.0.0`;
   }
 
-  /** Every request received since the last {@linkcode reset}, oldest first. */
-  get requests(): readonly RecordedRequest[] {
-    return this.#requests;
-  }
-
-  /** Number of requests received. */
-  get calls(): number {
-    return this.#calls;
-  }
-
-  /** Number of requests that were not GET. */
-  get writes(): number {
-    return this.#writes;
-  }
-
-  /** Starts listening on `127.0.0.1` (a free port unless `port` is given) and returns the URL. */
-  start(options: { readonly port?: number } = {}): Promise<string> {
-    if (this.#server) return Promise.resolve(this.url);
-    this.#server = Deno.serve(
-      { port: options.port ?? 0, hostname: "127.0.0.1", onListen() {} },
-      (request) => this.fetch(request),
-    );
-    this.#url = `http://127.0.0.1:${this.#server.addr.port}`;
-    return Promise.resolve(this.#url);
-  }
-
-  /** Stops listening; in-flight requests finish first. Safe to call twice. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    this.#url = undefined;
-    if (server) await server.shutdown();
-  }
-
-  /** Stops the server: `await using wm = new WebMethodsEmulator()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
-
-  /**
-   * Makes the next `count` requests (matching `when`, if given) fail with `status` and `body`
-   * (default a webMethods 500 body), before any other processing.
-   */
-  failNext(
-    count: number,
-    status: number,
-    body?: unknown,
-    options: { readonly when?: (request: RecordedRequest) => boolean } = {},
-  ): void {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new RangeError(`failNext count must be a positive integer, got ${count}`);
-    }
-    this.#failures.push({
-      remaining: count,
-      status,
-      body: body ?? { errorDetails: " Internal server error" },
-      when: options.when,
-    });
-  }
-
   /** Empties the gateway, the request log, the counters and pending failures. */
-  reset(): void {
+  override reset(): void {
     this.store = new WebMethodsStore({ now: this.#options.now });
-    this.#requests = [];
-    this.#failures = [];
-    this.#calls = 0;
-    this.#writes = 0;
+    super.reset();
   }
 
   /** Bulk-creates APIs (see {@linkcode SeedOptions}); returns them in creation order. */
@@ -205,35 +109,15 @@ export class WebMethodsEmulator {
     return seedRealistic(this.store);
   }
 
-  /**
-   * Answers one request without a socket; has the shape of the global `fetch`, so tests can pass
-   * `wm.fetch` wherever a fetch implementation is accepted.
-   */
-  readonly fetch = async (input: Request | URL | string, init?: RequestInit): Promise<Response> => {
-    const request = input instanceof Request && init === undefined
-      ? input
-      : new Request(input, init);
-    const url = new URL(request.url);
-    const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
-    const recorded: RecordedRequest = {
-      method: request.method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(
-        [...request.headers].map(([name, value]) => [name.toLowerCase(), value]),
-      ),
-      body: parseText(text),
-    };
-    this.#calls++;
-    if (request.method !== "GET") this.#writes++;
-    this.#requests.push(recorded);
-    if (this.latencyMs > 0) await pause(this.latencyMs, request.signal);
-    const failure = this.#failures.find((rule) => !rule.when || rule.when(recorded));
-    if (failure) {
-      failure.remaining--;
-      if (failure.remaining <= 0) this.#failures.splice(this.#failures.indexOf(failure), 1);
-      return Response.json(failure.body, { status: failure.status });
-    }
+  /** The product's 500 body. */
+  protected override defaultFailureBody(): unknown {
+    return { errorDetails: " Internal server error" };
+  }
+
+  /** Authenticates, then routes. */
+  protected override async answer(
+    { request, url, text, recorded }: ReceivedRequest,
+  ): Promise<Response> {
     const open = request.method === "GET" && url.pathname.replace(/\/+$/, "") === `${BASE}/health`;
     if (!open && !this.#authorised(recorded.headers.authorization)) {
       return new Response(null, { status: 401 });
@@ -245,7 +129,7 @@ export class WebMethodsEmulator {
         body: text || undefined,
       }),
     );
-  };
+  }
 
   #authorised(header: string | undefined): boolean {
     const expected = `${this.#options.user ?? "Administrator"}:${
@@ -268,7 +152,7 @@ export class WebMethodsEmulator {
     const read = async (c: Context): Promise<Json> => {
       const text = await c.req.text();
       if (text.trim() === "") return {};
-      const parsed = parseText(text);
+      const parsed = parseRecordedBody(text);
       if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
         throw new WmError(
           400,
@@ -630,24 +514,4 @@ function methodNotAllowed(c: Context): Response {
 
 function notFoundBody(path: string): Json {
   return { errorDetails: ` Unable to find the resource: ${path}` };
-}
-
-function parseText(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Waits `ms`, or less when the caller gives up (so no timer outlives an aborted test). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -14,6 +14,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { parseCommandLineOrExit, parseIntegerFlag, serveUntilSignalled } from "./emulator_cli.ts";
 import { WebMethodsEmulator, type WebMethodsVersion } from "./webmethods_emulator.ts";
 
 const USAGE = "usage: webmethods_emulator_server.ts [--port N] [--apis N] [--realistic] " +
@@ -50,18 +51,12 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
     strict: true,
     allowPositionals: false,
   });
-  const integer = (name: string, value: string, max: number): number => {
-    if (!/^\d+$/.test(value) || Number(value) > max) {
-      throw new Error(`--${name} must be an integer between 0 and ${max}, got '${value}'`);
-    }
-    return Number(value);
-  };
   if (values.version !== "10.15" && values.version !== "11.0") {
     throw new Error(`--version must be 10.15 or 11.0, got '${values.version}'`);
   }
   return {
-    port: integer("port", values.port, 65535),
-    apis: integer("apis", values.apis, 100_000),
+    port: parseIntegerFlag({ name: "port", value: values.port, max: 65535 }),
+    apis: parseIntegerFlag({ name: "apis", value: values.apis, max: 100_000 }),
     realistic: values.realistic,
     version: values.version,
     user: values.user,
@@ -70,13 +65,7 @@ export function parseServerArgs(args: readonly string[]): ServerArgs {
 }
 
 async function main(): Promise<void> {
-  let args: ServerArgs;
-  try {
-    args = parseServerArgs(Deno.args);
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
-    Deno.exit(2);
-  }
+  const args = parseCommandLineOrExit({ args: Deno.args, parse: parseServerArgs, usage: USAGE });
   const gateway = new WebMethodsEmulator({
     version: args.version,
     user: args.user,
@@ -84,20 +73,10 @@ async function main(): Promise<void> {
   });
   if (args.realistic) gateway.realisticSeed();
   if (args.apis > 0) gateway.seed({ apis: args.apis });
-  const url = await gateway.start({ port: args.port });
-  console.log(`WEBMETHODS_EMULATOR_URL=${url}`);
-  await untilStopped(["SIGTERM", "SIGINT"]);
-  await gateway.stop();
-}
-
-/** Resolves on the first of `signals`, then stops listening for them. */
-function untilStopped(signals: readonly Deno.Signal[]): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      for (const signal of signals) Deno.removeSignalListener(signal, stop);
-      resolve();
-    };
-    for (const signal of signals) Deno.addSignalListener(signal, stop);
+  await serveUntilSignalled({
+    emulator: gateway,
+    port: args.port,
+    urlVariable: "WEBMETHODS_EMULATOR_URL",
   });
 }
 

@@ -40,15 +40,21 @@ export function applyJitter(
 /** Slowest pace for retrying after the key was refused. */
 export const UNAUTHORIZED_RETRY_MS = 60_000;
 
+/** Longest `Retry-After` honoured: a maintenance page asking for days must not stop the agent. */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
 /**
  * Delay after the `failures`-th consecutive failure with `error`: exponential backoff, at least the
- * `Retry-After` the Control Plane asked for, and at least a minute after a 401.
+ * `Retry-After` the Control Plane asked for (up to {@linkcode MAX_RETRY_AFTER_MS}), and at least a
+ * minute after a 401.
  */
 export function retryDelay(error: unknown, failures: number, options: BackoffOptions): number {
   let delay = backoffDelay(failures, options);
   if (error instanceof ControlPlaneError) {
     if (error.unauthorized) delay = Math.max(delay, UNAUTHORIZED_RETRY_MS);
-    if (error.retryAfterMs !== undefined) delay = Math.max(delay, error.retryAfterMs);
+    if (error.retryAfterMs !== undefined) {
+      delay = Math.max(delay, Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS));
+    }
   }
   return delay;
 }

@@ -37,12 +37,22 @@ export interface DiscoveryDeps {
   readonly adapter: (signal: AbortSignal) => Promise<GatewayAdapter>;
 }
 
+/** `url` without user and password: the inventory must never carry backend credentials. */
+export function withoutCredentials(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  if (parsed.username === "" && parsed.password === "") return url;
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.toString();
+}
+
 /** The payload the Control Plane expects for one API: every field set, plain arrays. */
 export function toPayload(api: DiscoveredApi): DiscoveredApiPayload {
   return {
     name: api.name,
     version: api.version,
-    backend_url: api.backend_url,
+    backend_url: withoutCredentials(api.backend_url),
     paths: [...api.paths],
     methods: [...api.methods],
     policies: [...api.policies],
@@ -64,7 +74,11 @@ export function createDiscovery(
     let adapter: GatewayAdapter;
     try {
       adapter = await deps.adapter(signal);
-      apis = await adapter.discover({ signal });
+      // Backend credentials never leave the agent: not in state, /discover or the report.
+      apis = (await adapter.discover({ signal })).map((api) => ({
+        ...api,
+        backend_url: withoutCredentials(api.backend_url),
+      }));
     } catch (error) {
       if (signal.aborted) throw error;
       deps.metrics.discoveryRuns.inc({ outcome: "failure" });

@@ -60,6 +60,11 @@ function notReadyReasons(inputs: HealthInputs): string[] {
   if (state.gatewayId === undefined) {
     const why = state.controlPlane.lastError ? `: ${state.controlPlane.lastError}` : "";
     reasons.push(`not registered with the Control Plane${why}`);
+  } else if (state.controlPlane.keyRejected) {
+    // Registered earlier, but every call now fails: the agent cannot do its job.
+    reasons.push(
+      "the Control Plane rejects STOA_GATEWAY_API_KEY (401): it is invalid or expired; ask your STOA administrator for a valid gateway key",
+    );
   }
   if (!state.gateway.reachable) {
     reasons.push(

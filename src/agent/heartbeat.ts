@@ -57,12 +57,9 @@ export function createHeartbeatRun(
           return;
         }
       } else {
-        deps.metrics.heartbeatsFailed.inc({
-          reason: error instanceof ControlPlaneError && error.unauthorized
-            ? "unauthorized"
-            : "error",
-        });
-        deps.state.controlPlaneFailed(message);
+        const unauthorized = error instanceof ControlPlaneError && error.unauthorized;
+        deps.metrics.heartbeatsFailed.inc({ reason: unauthorized ? "unauthorized" : "error" });
+        deps.state.controlPlaneFailed(message, { unauthorized });
       }
       throw error;
     }

@@ -7,6 +7,7 @@
 
 import type { Config } from "../config/config.ts";
 import type { ControlPlaneClient } from "../control_plane/client.ts";
+import { ControlPlaneError } from "../control_plane/errors.ts";
 import type { RegisterRequest } from "../control_plane/schemas.ts";
 import type { GatewayType } from "../gateways/adapter.ts";
 import { log } from "../observability/logger.ts";
@@ -114,7 +115,9 @@ export function createRegistrationRun(
     } catch (error) {
       if (signal.aborted) throw error;
       deps.metrics.registrations.inc({ outcome: "failure" });
-      deps.state.controlPlaneFailed(error instanceof Error ? error.message : String(error));
+      deps.state.controlPlaneFailed(error instanceof Error ? error.message : String(error), {
+        unauthorized: error instanceof ControlPlaneError && error.unauthorized,
+      });
       throw error;
     }
   };

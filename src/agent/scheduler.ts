@@ -8,6 +8,9 @@
 
 import { applyJitter } from "./backoff.ts";
 
+/** Longest delay a timer can hold (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** What a run may ask of the scheduler. */
 export interface RunResult {
   /** Run again after this delay instead of the interval. */
@@ -198,7 +201,9 @@ export class Loop {
     return applyJitter(this.#options.intervalMs, this.#options.jitter ?? 0.1, this.#options.random);
   }
 
-  #schedule(delayMs: number): void {
+  #schedule(requestedMs: number): void {
+    // Timers longer than 2^31-1 ms fire at once in V8; never let a huge delay become a busy loop.
+    const delayMs = Math.min(Math.max(0, requestedMs), MAX_TIMER_MS);
     this.#clearTimer();
     this.#nextRunAt = Date.now() + delayMs;
     this.#timer = setTimeout(() => {

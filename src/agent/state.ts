@@ -22,6 +22,8 @@ export interface ControlPlaneLink {
   readonly heartbeatNotFound: number;
   /** Last Control Plane error, cleared by the next success. */
   readonly lastError?: string;
+  /** True since the Control Plane answered 401 to the gateway key, until a call succeeds. */
+  readonly keyRejected?: boolean;
   /** When `lastError` happened. */
   readonly lastErrorAt?: string;
 }
@@ -112,6 +114,7 @@ export class AgentState {
       heartbeatNotFound: 0,
       lastError: undefined,
       lastErrorAt: undefined,
+      keyRejected: false,
     };
     if (changed) this.#notify();
   }
@@ -131,6 +134,7 @@ export class AgentState {
       heartbeatNotFound: 0,
       lastError: undefined,
       lastErrorAt: undefined,
+      keyRejected: false,
     };
   }
 
@@ -142,15 +146,20 @@ export class AgentState {
     return count;
   }
 
-  /** Records a Control Plane failure. */
-  controlPlaneFailed(message: string): void {
-    this.#cp = { ...this.#cp, lastError: message, lastErrorAt: new Date().toISOString() };
+  /** Records a Control Plane failure; `unauthorized` when it refused the gateway key. */
+  controlPlaneFailed(message: string, options: { readonly unauthorized?: boolean } = {}): void {
+    this.#cp = {
+      ...this.#cp,
+      lastError: message,
+      lastErrorAt: new Date().toISOString(),
+      keyRejected: this.#cp.keyRejected || options.unauthorized === true,
+    };
   }
 
   /** Records a Control Plane success that is not a heartbeat or registration. */
   controlPlaneOk(): void {
-    if (this.#cp.lastError === undefined) return;
-    this.#cp = { ...this.#cp, lastError: undefined, lastErrorAt: undefined };
+    if (this.#cp.lastError === undefined && !this.#cp.keyRejected) return;
+    this.#cp = { ...this.#cp, lastError: undefined, lastErrorAt: undefined, keyRejected: false };
   }
 
   /** Records that the gateway answered. */

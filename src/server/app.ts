@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import type { DiscoveryResult } from "../agent/discovery.ts";
 import type { HealthReport, ReadinessReport } from "../agent/health.ts";
 import { syncHttpStatus, type SyncReport } from "../sync/sync_report.ts";
-import { redact } from "../observability/redact.ts";
+import { redact, redactValue } from "../observability/redact.ts";
 import type { WebhookEventMetrics } from "../observability/webhook_metrics.ts";
 import { type RemoteAddress, requireOperator } from "./access.ts";
 import { createWebhookEventsApp } from "./webhook_events.ts";
@@ -70,7 +70,7 @@ export function createApp(options: AppOptions): Hono {
   });
   app.post("/discover", operator, async (c) => {
     try {
-      return c.json(await agent.discoverNow());
+      return c.json(redactValue(await agent.discoverNow()));
     } catch (error) {
       return c.json({
         error: "discovery_failed",

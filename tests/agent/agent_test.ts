@@ -205,3 +205,15 @@ Deno.test("no secret appears in any log line or in /status", () =>
       assert.ok(!everything.includes(secret), `secret ${secret.slice(0, 3)}… leaked`);
     }
   }));
+
+Deno.test("a key revoked after registration makes the agent not ready, until a call succeeds", () =>
+  withHarness({}, async (h) => {
+    await h.waitFor(() => h.agent.readiness().status === "ready");
+    h.cp.setKeys(["a-new-key-only"]);
+    await h.waitFor(() => h.cp.requestsTo("heartbeat").some((r) => r.status === 401));
+    await h.waitFor(() => h.agent.readiness().status === "not_ready");
+    assert.match(h.agent.readiness().reasons.join(), /rejects STOA_GATEWAY_API_KEY \(401\)/);
+    assert.equal(h.agent.health().status, "degraded");
+    h.cp.setKeys([CP_KEY]);
+    await h.waitFor(() => h.agent.readiness().status === "ready", 90_000);
+  }));

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { backoffDelay, retryDelay, UNAUTHORIZED_RETRY_MS } from "../../src/agent/backoff.ts";
+import {
+  backoffDelay,
+  MAX_RETRY_AFTER_MS,
+  retryDelay,
+  UNAUTHORIZED_RETRY_MS,
+} from "../../src/agent/backoff.ts";
 import { ControlPlaneError } from "../../src/control_plane/errors.ts";
 
 const exact = { initialMs: 2_000, maxMs: 60_000, jitter: 0 };
@@ -35,4 +40,15 @@ Deno.test("retryDelay honours Retry-After and slows down after a 401", () => {
   });
   assert.equal(retryDelay(refused, 1, exact), UNAUTHORIZED_RETRY_MS);
   assert.equal(retryDelay(new Error("other"), 2, exact), 4_000);
+});
+
+Deno.test("a Retry-After of days is capped: the agent keeps trying", () => {
+  const maintenance = new ControlPlaneError({
+    endpoint: "heartbeat",
+    kind: "http",
+    status: 503,
+    detail: "maintenance",
+    retryAfterMs: 30 * 24 * 3_600_000,
+  });
+  assert.equal(retryDelay(maintenance, 1, exact), MAX_RETRY_AFTER_MS);
 });

@@ -236,3 +236,21 @@ Deno.test("wakeAfter runs an idle loop once after the delay, never sooner than a
     await clock.tickAsync(10);
     assert.equal(runs, 3, "a stopped loop stays stopped");
   }));
+
+Deno.test("a delay beyond what a timer can hold waits the longest possible, not 1 ms", () =>
+  withFakeTime(async (clock) => {
+    let runs = 0;
+    const loop = new Loop({
+      name: "t",
+      intervalMs: 1_000,
+      random: noJitter,
+      run: () => {
+        runs++;
+        return Promise.resolve({ nextDelayMs: 3_000_000_000 });
+      },
+    });
+    loop.start();
+    await clock.tickAsync(60_000);
+    assert.equal(runs, 1);
+    await loop.stop();
+  }));

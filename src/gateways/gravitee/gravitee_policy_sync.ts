@@ -6,6 +6,10 @@
  * API, so that each API is read fresh, saved once and deployed once whatever the number of
  * policies that changed on it, and reports one result per policy.
  *
+ * Deploying publishes the whole saved definition, so an API stoa-connect does not own (no route
+ * marker) is written only when it is DEPLOYED: with saved but undeployed changes (an operator's
+ * unfinished edit) it is neither saved nor deployed, and the items on it fail with the reason.
+ *
  * @module
  */
 
@@ -15,7 +19,7 @@ import type { FieldChange, Plan, PlanItem } from "../../sync/plan.ts";
 import type { GraviteeClient } from "./gravitee_client.ts";
 import { listApis, selectedMethods } from "./gravitee_discovery.ts";
 import { deployApi, getApi, saveApi, updateBody } from "./gravitee_api_writes.ts";
-import { policyFlowName, policyOwner } from "./gravitee_ownership.ts";
+import { policyFlowName, policyOwner, routeOwner } from "./gravitee_ownership.ts";
 import { type GraviteePlacement, mapPolicy } from "./gravitee_policy_mapping.ts";
 import type { GraviteeApi, GraviteeCors, GraviteeFlow } from "./gravitee_types.ts";
 import { DEFAULT_CONCURRENCY, mapConcurrent } from "../concurrency.ts";
@@ -227,7 +231,8 @@ export async function planPolicySync(
  * Applies policy items: every API touched is read again, its owned flows (and CORS) changed for
  * all items at once, saved and deployed; at most `concurrency` APIs at a time, and never two
  * writers on one API (`locks`, shared with route updates). An item fails when one of its APIs
- * fails, with that API named; the others are unaffected.
+ * fails, with that API named; the others are unaffected. An API stoa-connect does not own that is
+ * not DEPLOYED is left alone (deploying it would publish its owner's unfinished changes).
  */
 export async function applyPolicySync(
   client: GraviteeClient,
@@ -243,7 +248,13 @@ export async function applyPolicySync(
       byApi.set(apiId, changes);
     }
   }
+  const names = new Map<string, string>();
+  for (const { operation } of work) {
+    for (const [apiId, name] of operation.names) names.set(apiId, name);
+  }
   const apiIds = [...byApi.keys()];
+  // API id → complete reason, for failures that name the API themselves.
+  const reasons = new Map<string, string>();
   const failures = await mapConcurrent(
     apiIds,
     options.concurrency ?? DEFAULT_CONCURRENCY,
@@ -251,6 +262,15 @@ export async function applyPolicySync(
       try {
         await locks.run(apiId, async () => {
           const api = await getApi(client, apiId, options.signal);
+          if (routeOwner(api) === undefined && api.deploymentState !== "DEPLOYED") {
+            const reason = `API '${
+              names.get(apiId) ?? api.name
+            }' has changes not deployed by its owner (deploymentState ${
+              api.deploymentState ?? "unknown"
+            }); deploy or revert them in Gravitee, then the policy is applied`;
+            reasons.set(apiId, reason);
+            throw new Error(reason);
+          }
           const changes = byApi.get(apiId)!;
           await saveApi(client, apiId, updateBody(api, withPolicies(api, changes)), options.signal);
           await deployApi(client, apiId, options.signal);
@@ -266,7 +286,9 @@ export async function applyPolicySync(
   for (const { item, operation } of work) {
     const errors = [...operation.apis.keys()]
       .filter((apiId) => failed.get(apiId) !== undefined)
-      .map((apiId) => `API '${operation.names.get(apiId)}': ${failed.get(apiId)}`);
+      .map((apiId) =>
+        reasons.get(apiId) ?? `API '${operation.names.get(apiId)}': ${failed.get(apiId)}`
+      );
     results.set(item, errors.length > 0 ? errors.join("; ") : undefined);
   }
   return results;

@@ -4,7 +4,9 @@
  * plan, once deployed and started, so a route is: the API (listener path, HTTP proxy endpoint,
  * method filter), a published keyless plan, a deployment, and the STARTED state when activated
  * (STOPPED otherwise). The desired list is authoritative: owned APIs no longer desired are
- * stopped and deleted (their plans closed).
+ * stopped and deleted (their plans closed). Gravitee "Duplicate" copies the description, marker
+ * included: several APIs carrying the marker of one deployment are never deleted automatically
+ * (one may be an operator's copy); the item fails naming them and nothing is written.
  *
  * @module
  */
@@ -113,7 +115,17 @@ export async function planRouteSync(
       name: route.name,
       generation: route.generation,
     };
-    const [api, ...duplicates] = owned.get(route.id) ?? [];
+    const mine = owned.get(route.id) ?? [];
+    const [api] = mine;
+    if (mine.length > 1) {
+      items.push({
+        ...base,
+        action: "update",
+        changes: [],
+        error: duplicatesReason(route.id, mine),
+      });
+      continue;
+    }
     const problem = validateRoute(route);
     if (problem) {
       items.push({ ...base, action: api ? "update" : "create", changes: [], error: problem });
@@ -141,10 +153,20 @@ export async function planRouteSync(
       items.push(item);
       if (changes.length > 0) operations.set(item, { type: "update", route, apiId: api.id });
     }
-    for (const extra of duplicates) addDelete(extra, "duplicate of the deployment's API");
   }
   for (const [deploymentId, apisOfDeployment] of owned) {
     if (desiredIds.has(deploymentId)) continue;
+    if (apisOfDeployment.length > 1) {
+      items.push({
+        kind: "route",
+        id: deploymentId,
+        name: apisOfDeployment[0].name,
+        action: "delete",
+        changes: [],
+        error: duplicatesReason(deploymentId, apisOfDeployment),
+      });
+      continue;
+    }
     for (const api of apisOfDeployment) addDelete(api, "no longer deployed");
   }
   return { plan: { kind: "route", items }, operations };
@@ -161,6 +183,13 @@ export async function planRouteSync(
     items.push(item);
     operations.set(item, { type: "delete", apiId: api.id });
   }
+}
+
+/** Why a deployment with several APIs carrying its marker is not synchronised. */
+function duplicatesReason(deploymentId: string, apis: readonly GraviteeApi[]): string {
+  const named = [...apis].sort((a, b) => a.id.localeCompare(b.id))
+    .map((api) => `'${api.name}' (id ${api.id})`).join(", ");
+  return `${apis.length} APIs carry the stoa-connect marker of deployment ${deploymentId}: ${named}; stoa-connect never deletes a duplicate (it may be an operator's copy) and changes none of them: delete the extra APIs or remove the marker from their description in Gravitee`;
 }
 
 /** Applies one route operation; throws on the first failing call (the item then fails). */

@@ -10,7 +10,10 @@
  *
  * Apply keeps the Go agent's hard-won rules: a 409 on create re-reads the list and updates the API
  * found, once; a 409 on update fails; activation is checked; one route's failure never stops the
- * others; every duplicate API of a deployment is removed.
+ * others. Only an API of the version the agent creates (`ROUTE_API_VERSION`) is owned: webMethods
+ * "Create new version" copies the name and the ownership marker, and an operator's version is never
+ * touched. Several owned APIs for one deployment (an operator's copy) are never deleted
+ * automatically: the item fails naming them, and nothing is written.
  *
  * @module
  */
@@ -28,7 +31,7 @@ import {
   ownedName,
   type OwnershipMarker,
 } from "./webmethods_ownership.ts";
-import { type PlannedItem, removeEvery } from "./webmethods_plan.ts";
+import type { PlannedItem } from "./webmethods_plan.ts";
 import {
   type DefinitionError,
   type PreparedDefinition,
@@ -66,13 +69,14 @@ export async function planRouteSync(
   const owned = new Map<string, OwnedApi[]>();
   for (const api of apis) {
     const marker = ownedMarker(api.apiName, api.apiDescription, "deployment");
-    if (!marker) continue;
+    // Another version of an owned API is an operator's ("Create new version" copies the marker).
+    if (!marker || (api.apiVersion ?? ROUTE_API_VERSION) !== ROUTE_API_VERSION) continue;
     owned.set(marker.id, [...(owned.get(marker.id) ?? []), { api, marker }]);
   }
   const desiredIds = new Set(desired.map((route) => route.id));
   const adopted = new Set<string>();
   const namesTaken = new Map<string, DesiredRoute>();
-  const candidates = new Map<string, { wanted: Wanted; primary?: OwnedApi; extra: OwnedApi[] }>();
+  const candidates = new Map<string, { wanted: Wanted; primary?: OwnedApi }>();
   const planned = new Map<string, PlannedItem>();
 
   for (const route of desired) {
@@ -103,9 +107,16 @@ export async function planRouteSync(
       attributes: route.specHash ? { spec: route.specHash } : {},
     };
     const mine = [...(owned.get(route.id) ?? [])];
+    if (mine.length > 1) {
+      planned.set(route.id, failed(route, name, duplicatesReason(route.id, mine), "update"));
+      continue;
+    }
     if (mine.length === 0) {
-      // A redeployment under a new id: reuse the API of a deployment that is no longer desired.
-      const orphan = [...owned.values()].flat().find((candidate) =>
+      // A redeployment under a new id: reuse the API of a deployment that is no longer desired
+      // (only when that deployment has a single API: duplicates are left to the operator).
+      const orphan = [...owned.values()].filter((list) => list.length === 1).flat().find((
+        candidate,
+      ) =>
         candidate.api.apiName === name && !desiredIds.has(candidate.marker.id) &&
         !adopted.has(candidate.api.id)
       );
@@ -130,17 +141,7 @@ export async function planRouteSync(
         continue;
       }
     }
-    // The API to keep: the one named and versioned as the agent creates them, active first.
-    const rank = (owned: OwnedApi) =>
-      Number(owned.api.apiName === name) * 4 +
-      Number((owned.api.apiVersion ?? ROUTE_API_VERSION) === ROUTE_API_VERSION) * 2 +
-      Number(owned.api.isActive === true);
-    mine.sort((a, b) => rank(b) - rank(a) || a.api.id.localeCompare(b.api.id));
-    candidates.set(route.id, {
-      wanted: { route, name, marker, prepared },
-      primary: mine[0],
-      extra: mine.slice(1),
-    });
+    candidates.set(route.id, { wanted: { route, name, marker, prepared }, primary: mine[0] });
   }
 
   const primaries = [...candidates.values()].flatMap(({ primary }) => primary ? [primary] : []);
@@ -149,13 +150,28 @@ export async function planRouteSync(
   const items: PlannedItem[] = desired.map((route) => {
     const own = planned.get(route.id);
     if (own) return own;
-    const { wanted, primary, extra } = candidates.get(route.id)!;
+    const { wanted, primary } = candidates.get(route.id)!;
     const detail = primary ? details.get(primary.api.id) : undefined;
-    return planOne(client, wanted, primary, detail, extra);
+    return planOne(client, wanted, primary, detail);
   });
 
   for (const [deploymentId, list] of owned) {
     if (desiredIds.has(deploymentId)) continue;
+    if (list.length > 1) {
+      // Never delete a duplicate automatically: one of them may be an operator's copy.
+      items.push({
+        item: {
+          kind: "route",
+          id: deploymentId,
+          name: list[0].api.apiName,
+          action: "delete",
+          target: `api ${list[0].api.apiName}`,
+          changes: [],
+          error: duplicatesReason(deploymentId, list),
+        },
+      });
+      continue;
+    }
     for (const { api, marker } of list) {
       if (adopted.has(api.id)) continue;
       items.push({
@@ -182,7 +198,6 @@ function planOne(
   wanted: Wanted,
   primary: OwnedApi | undefined,
   detail: ApiDetail | undefined,
-  extra: readonly OwnedApi[],
 ): PlannedItem {
   const { route, name } = wanted;
   const target = `api ${name}`;
@@ -221,21 +236,12 @@ function planOne(
   const rewrite = changes.length > 0;
   const active = detail.isActive === true;
   compare("isActive", active, route.activated);
-  if (extra.length > 0) {
-    changes.push({ field: "duplicate APIs", before: extra.length, after: 0 });
-  }
   if (changes.length === 0) {
     return { item: { ...base, action: "unchanged", changes, ...generation } };
   }
   return {
     item: { ...base, action: "update", changes, ...generation },
     operation: async (signal) => {
-      await removeEvery(
-        extra,
-        `duplicate APIs of ${name}`,
-        (duplicate) => removeApi(client, duplicate.api.id, signal),
-        signal,
-      );
       if (rewrite) await writeApi(client, "PUT", wanted, primary.api.id, signal);
       if (active !== route.activated) {
         await setActive(client, primary.api.id, route.activated, signal);
@@ -409,12 +415,25 @@ function currentOperations(detail: ApiDetail): string[] {
   return [...operationsOf(detail.apiDefinition?.paths), ...fromResources].sort();
 }
 
-function failed(route: DesiredRoute, name: string, error: string): PlannedItem {
+/** Why a deployment with several owned APIs is not synchronised. */
+function duplicatesReason(deploymentId: string, list: readonly OwnedApi[]): string {
+  const named = [...list].sort((a, b) => a.api.id.localeCompare(b.api.id)).map(({ api }) =>
+    `'${api.apiName}' (id ${api.id}, version ${api.apiVersion ?? ROUTE_API_VERSION})`
+  ).join(", ");
+  return `${list.length} APIs carry the stoa-connect marker of deployment ${deploymentId}: ${named}; stoa-connect never deletes a duplicate (it may be an operator's copy) and changes none of them: delete the extra APIs or remove the marker from their description on the gateway`;
+}
+
+function failed(
+  route: DesiredRoute,
+  name: string,
+  error: string,
+  action: PlanItem["action"] = "create",
+): PlannedItem {
   const item: PlanItem = {
     kind: "route",
     id: route.id,
     name: route.name,
-    action: "create",
+    action,
     target: `api ${name}`,
     changes: [],
     error,

@@ -8,10 +8,12 @@
  */
 
 import assert from "node:assert/strict";
+import { updateBody } from "../../../src/gateways/gravitee/gravitee_api_writes.ts";
+import type { GraviteeApi } from "../../../src/gateways/gravitee/gravitee_types.ts";
 import type { DesiredPolicy } from "../../../src/sync/desired.ts";
 import type { Json } from "../../fakes/gravitee_emulator.ts";
 import { specTest } from "../../support/specs.ts";
-import { harness, HARNESS_SPECS, policy } from "./gravitee_harness.ts";
+import { harness, HARNESS_SPECS, policy, route } from "./gravitee_harness.ts";
 
 const LIMIT = policy("p-limit", "rate_limit", { maxRequests: 100, intervalSeconds: 60 }, {
   targets: ["orders-api"],
@@ -428,6 +430,62 @@ specTest({
       ownedFlows(apiByName(gravitee, "orders-api")).map((flow) => flow.name),
       ["a", "b", "c", "d"].map((id) => `stoa-policy:${id} rate_limit-${id}`),
     );
+    assertConformant();
+  },
+});
+
+specTest({
+  name:
+    "a foreign API with undeployed changes is neither saved nor deployed; owned and deployed APIs get the policy",
+  requires: HARNESS_SPECS,
+  fn: async () => {
+    const { gravitee, adapter, assertConformant } = await harness({
+      seed: (g) => g.realisticSeed(),
+    });
+    await adapter.apply(await adapter.planRoutes([route("dep-shop", "shop")]));
+    // Saved but not deployed: the operator's unfinished edit on orders-api, and one on the route.
+    const operatorEdit = (name: string, target: string) => {
+      const api = apiByName(gravitee, name);
+      const groups = structuredClone(api.endpointGroups) as Json[];
+      ((groups[0].endpoints as Json[])[0].configuration as Json).target = target;
+      gravitee.store().updateApi(
+        String(api.id),
+        updateBody(api as unknown as GraviteeApi, { endpointGroups: groups as never }),
+      );
+      assert.equal(apiByName(gravitee, name).deploymentState, "NEED_REDEPLOY");
+      return String(api.id);
+    };
+    const ordersId = operatorEdit("orders-api", "http://orders-next.internal:8080/api");
+    operatorEdit("shop", "http://shop-next.backend:8080");
+    const onAll = policy("p1", "rate_limit", { maxRequests: 10 }, {
+      targets: ["orders-api", "legacy-billing", "shop"],
+    });
+    const onBilling = policy("p2", "ip_filter", { allowlist: ["10.0.0.0/8"] }, {
+      targets: ["legacy-billing"],
+    });
+    const seen = gravitee.requests.length;
+    const results = await adapter.apply(await adapter.planPolicies([onAll, onBilling]));
+    const status = Object.fromEntries(results.map((r) => [r.id, [r.status, r.error ?? ""]]));
+    assert.deepEqual(status.p1, [
+      "failed",
+      "API 'orders-api' has changes not deployed by its owner (deploymentState NEED_REDEPLOY); deploy or revert them in Gravitee, then the policy is applied",
+    ]);
+    assert.deepEqual(status.p2, ["applied", ""]);
+    assert.deepEqual(
+      gravitee.requests.slice(seen).filter((r) => r.method !== "GET" && r.path.includes(ordersId))
+        .map((r) => `${r.method} ${r.path}`),
+      [],
+      "orders-api is neither saved nor deployed",
+    );
+    const orders = apiByName(gravitee, "orders-api");
+    assert.equal(orders.deploymentState, "NEED_REDEPLOY");
+    assert.deepEqual(ownedFlows(orders), []);
+    // A deployed foreign API and an owned route (even with undeployed changes) get the policy.
+    for (const name of ["legacy-billing", "shop"]) {
+      const api = apiByName(gravitee, name);
+      assert.ok(ownedFlows(api).some((flow) => String(flow.name).startsWith("stoa-policy:p1 ")));
+      assert.equal(api.deploymentState, "DEPLOYED", name);
+    }
     assertConformant();
   },
 });

@@ -9,7 +9,9 @@
 
 import assert from "node:assert/strict";
 import { createGraviteeAdapter } from "../../../src/gateways/gravitee/gravitee_adapter.ts";
+import { routeDescription } from "../../../src/gateways/gravitee/gravitee_ownership.ts";
 import type { Json } from "../../fakes/gravitee_emulator.ts";
+import { proxyApi } from "../../fakes/gravitee_emulator_seed.ts";
 import { specTest } from "../../support/specs.ts";
 import { ADMIN_URL, harness, HARNESS_SPECS, route } from "./gravitee_harness.ts";
 
@@ -271,5 +273,40 @@ specTest({
       mode: "DEFAULT",
       matchRequired: false,
     }]);
+  },
+});
+
+specTest({
+  name: "an operator's duplicate of a route API is never deleted; the item fails naming both APIs",
+  requires: HARNESS_SPECS,
+  fn: async () => {
+    const { gravitee, adapter, writes, assertConformant } = await harness();
+    await adapter.apply(await adapter.planRoutes([route("dep-1", "orders")]));
+    const [mine] = owned(gravitee);
+    // Gravitee "Duplicate" copies the description, ownership marker included.
+    const copy = gravitee.store().createApi(
+      proxyApi("orders (copy)", "/apis/orders-copy", "http://orders.backend:8080", {
+        description: routeDescription("dep-1", "orders"),
+      }),
+    );
+    writes();
+    const plan = await adapter.planRoutes([route("dep-1", "orders")]);
+    assert.deepEqual(plan.items.map((i) => [i.id, i.action]), [["dep-1", "update"]]);
+    const [result] = await adapter.apply(plan);
+    assert.equal(result.status, "failed");
+    assert.match(result.error!, /^2 APIs carry the stoa-connect marker of deployment dep-1: /);
+    assert.ok(result.error!.includes(`'orders' (id ${mine.id})`), result.error);
+    assert.ok(result.error!.includes(`'orders (copy)' (id ${copy.id})`), result.error);
+    assert.deepEqual(writes(), [], "nothing deleted, stopped or saved");
+
+    // No longer desired: still nothing deleted while the deployment has two APIs.
+    const gone = await adapter.planRoutes([]);
+    assert.deepEqual(gone.items.map((i) => [i.id, i.action]), [["dep-1", "delete"]]);
+    const [removal] = await adapter.apply(gone);
+    assert.equal(removal.status, "failed");
+    assert.match(removal.error!, /never deletes a duplicate/);
+    assert.deepEqual(writes(), []);
+    assert.deepEqual(owned(gravitee).map((api) => api.id).sort(), [mine.id, copy.id].sort());
+    assertConformant();
   },
 });

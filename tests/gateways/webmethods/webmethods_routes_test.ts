@@ -343,25 +343,69 @@ Deno.test("items that cannot be expressed fail at planning and never touch the g
   );
 });
 
-Deno.test("every duplicate API of a deployment is removed; a redeployment reuses its API", async () => {
+Deno.test("an operator's version or copy of an owned API is never deleted; the item fails naming them", async () => {
+  const { wm, adapter, writesSince } = gateway();
+  await sync(adapter, "route", [route({ name: "dup" })]);
+  const keeper = apiNamed(wm.store.apis.values(), "stoa-dup");
+  const marker = { kind: "deployment" as const, id: "dep-dup", attributes: {} };
+  // webMethods "Create new version" copies the name and the description (marker included).
+  const version = wm.store.createApi({
+    apiName: "stoa-dup",
+    apiVersion: "2.0",
+    apiDescription: ownedDescription(marker),
+    type: "openapi",
+    apiDefinition: openApiSpec("operator's v2"),
+  });
+  writesSince();
+  const versioned = await sync(adapter, "route", [route({ name: "dup" })]);
+  assert.deepEqual(actions(versioned.plan), ["dep-dup api stoa-dup unchanged"]);
+  assert.deepEqual(writesSince(), [], "another version is not the agent's: nothing written");
+
+  // A same-version copy carrying the marker: two candidates, the item fails, nothing is touched.
+  const copy = wm.store.createApi({
+    apiName: "stoa-dup-copy",
+    apiVersion: "1.0",
+    apiDescription: ownedDescription(marker),
+    type: "openapi",
+    apiDefinition: openApiSpec("operator's copy"),
+  });
+  writesSince();
+  const { plan, results } = await sync(adapter, "route", [route({ name: "dup" })]);
+  assert.equal(results.length, 1);
+  assert.equal(results[0].status, "failed");
+  assert.match(results[0].error!, /2 APIs carry the stoa-connect marker of deployment dep-dup/);
+  assert.ok(results[0].error!.includes(`'stoa-dup' (id ${keeper.id}, version 1.0)`));
+  assert.ok(results[0].error!.includes(`'stoa-dup-copy' (id ${copy.id}, version 1.0)`));
+  assert.ok(!results[0].error!.includes(version.id), "the other version is not a candidate");
+  assert.equal(plan.items[0].action, "update");
+  assert.deepEqual(writesSince(), [], "no API deleted, deactivated or rewritten");
+
+  // No longer desired: still no deletion while the deployment has several APIs.
+  const removed = await sync(adapter, "route", []);
+  assert.deepEqual(removed.results.map((r) => [r.id, r.action, r.status]), [
+    ["dep-dup", "delete", "failed"],
+  ]);
+  assert.match(removed.results[0].error!, /never deletes a duplicate/);
+  assert.deepEqual(writesSince(), []);
+  assert.deepEqual(
+    [keeper.id, copy.id, version.id].map((id) => wm.store.apis.has(id)),
+    [true, true, true],
+  );
+  assert.equal(wm.store.api(version.id).apiDescription, ownedDescription(marker));
+});
+
+Deno.test("a redeployment reuses its API; an operator's other version is left alone", async () => {
   const { wm, adapter } = gateway();
   await sync(adapter, "route", [route({ name: "dup" })]);
   const keeper = apiNamed(wm.store.apis.values(), "stoa-dup");
   const marker = { kind: "deployment" as const, id: "dep-dup", attributes: {} };
-  for (const version of ["1.1", "1.2"]) {
-    wm.store.createApi({
-      apiName: "stoa-dup",
-      apiVersion: version,
-      apiDescription: ownedDescription(marker),
-      type: "openapi",
-      apiDefinition: openApiSpec("d"),
-    });
-  }
-  const { plan, results } = await sync(adapter, "route", [route({ name: "dup" })]);
-  assert.deepEqual(plan.items[0].changes, [{ field: "duplicate APIs", before: 2, after: 0 }]);
-  assert.deepEqual(outcomes(results), ["dep-dup applied"]);
-  assert.deepEqual([...wm.store.apis.keys()], [keeper.id]);
-
+  const version = wm.store.createApi({
+    apiName: "stoa-dup",
+    apiVersion: "1.1",
+    apiDescription: ownedDescription(marker),
+    type: "openapi",
+    apiDefinition: openApiSpec("d"),
+  });
   const redeployed = await sync(adapter, "route", [route({ name: "dup", id: "dep-dup-2" })]);
   assert.deepEqual(actions(redeployed.plan), ["dep-dup-2 api stoa-dup update"]);
   assert.deepEqual(redeployed.plan.items[0].changes[0], {
@@ -369,8 +413,9 @@ Deno.test("every duplicate API of a deployment is removed; a redeployment reuses
     before: "dep-dup",
     after: "dep-dup-2",
   });
-  assert.deepEqual([...wm.store.apis.keys()], [keeper.id], "adopted, not deleted and created");
+  assert.deepEqual([...wm.store.apis.keys()].sort(), [keeper.id, version.id].sort());
   assert.match(wm.store.api(keeper.id).apiDescription, /deployment=dep-dup-2/);
+  assert.equal(wm.store.api(version.id).apiDescription, ownedDescription(marker));
 });
 
 Deno.test("P-28: a null spec means a REST definition; a 3.1 spec with every hygiene problem imports", async () => {

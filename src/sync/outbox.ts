@@ -4,6 +4,11 @@
  * `STOA_STATE_DIR/ack-outbox.json` so that a restart loses nothing. Acks are keyed by kind and
  * item id and the newest one wins, so a flapping Control Plane never gets stale or duplicate acks.
  *
+ * Acks go out in chunks of at most {@linkcode ACK_CHUNK_SIZE} items per request. A chunk the Control
+ * Plane refuses for good (413 from a proxy, 422 for one bad item, …) is split in halves and each
+ * half is sent again, down to single items: only an item refused on its own is dropped, and whoever
+ * queued it hears so through {@linkcode onDropped} so that it can produce the ack again later.
+ *
  * The file is JSON, `{"format": "stoa-connect/ack-outbox", "version": 1, "acks": [...]}`, each ack
  * `{"kind": "policy"|"route", "at": ISO time, "ack": <the wire item of §8.3/§8.4>}`. It is written
  * atomically (temporary file, fsync, rename); a file that cannot be read as that is renamed
@@ -87,6 +92,9 @@ export interface AckOutboxOptions {
   readonly onSize?: (size: number) => void;
 }
 
+/** Most acks sent in one request; bigger backlogs go out in several (a proxy may limit bodies). */
+export const ACK_CHUNK_SIZE = 200;
+
 /** Name of the outbox file inside the state directory. */
 export const OUTBOX_FILE = "ack-outbox.json";
 const FORMAT = "stoa-connect/ack-outbox";
@@ -111,6 +119,25 @@ const FileSchema = z.object({
 interface Entry {
   readonly pending: PendingAck;
   readonly seq: number;
+}
+
+/** What each chunk sent did. */
+interface ChunkResult {
+  delivered: number;
+  dropped: number;
+  error?: string;
+}
+
+const dropListeners = new WeakMap<PendingAck, () => void>();
+
+/**
+ * Registers `listener` to be called if the outbox drops this very ack because the Control Plane
+ * refused it for good (never when it is delivered, or replaced by a newer ack of the same item).
+ * Returns the ack. Listeners live in memory only: acks read back from the file have none.
+ */
+export function onDropped(ack: PendingAck, listener: () => void): PendingAck {
+  dropListeners.set(ack, listener);
+  return ack;
 }
 
 function keyOf(ack: PendingAck): string {
@@ -206,7 +233,10 @@ export class AckOutbox {
   }
 
   /**
-   * Sends every waiting ack (one call per kind), forgets the delivered ones and stores the rest.
+   * Sends every waiting ack (per kind, in chunks of {@linkcode ACK_CHUNK_SIZE}), forgets the
+   * delivered ones and stores the rest. A chunk refused for good is split in halves down to single
+   * items, and only an item refused on its own is dropped. When the Control Plane cannot be reached
+   * (or answers 401/403/404/408/409/429/5xx) the rest of that kind waits for the next flush.
    * Never throws: the result says what is still waiting and why.
    */
   async flush(deliver: AckDelivery, signal?: AbortSignal): Promise<FlushResult> {
@@ -215,36 +245,18 @@ export class AckOutbox {
     const errors: string[] = [];
     for (const kind of ["policy", "route"] as const) {
       const batch = [...this.#entries.entries()].filter(([, e]) => e.pending.kind === kind);
-      if (batch.length === 0) continue;
-      const timestamp = rfc3339Seconds();
-      try {
-        if (kind === "policy") {
-          await deliver.policies(
-            batch.map(([, e]) => e.pending.ack as PolicyAckItem),
-            timestamp,
-            signal,
-          );
-        } else {
-          await deliver.routes(
-            batch.map(([, e]) => e.pending.ack as RouteAckItem),
-            timestamp,
-            signal,
-          );
-        }
-        delivered += this.#forget(batch);
-      } catch (error) {
+      for (let start = 0; start < batch.length; start += ACK_CHUNK_SIZE) {
+        const chunk = batch.slice(start, start + ACK_CHUNK_SIZE);
+        const result = await this.#send(kind, chunk, deliver, signal);
+        delivered += result.delivered;
+        dropped += result.dropped;
         if (signal?.aborted) break;
-        const text = redact(message(error));
-        if (refusedForGood(error)) {
-          dropped += this.#forget(batch);
-          log("acks").error(
-            "the Control Plane refused {count} {kind} acknowledgements for good; they are dropped: {error}",
-            { count: batch.length, kind, error: text },
-          );
-        } else {
-          errors.push(text);
+        if (result.error !== undefined) {
+          errors.push(result.error);
+          break;
         }
       }
+      if (signal?.aborted) break;
     }
     this.#lastError = errors.length > 0 ? errors.join("; ") : undefined;
     await this.#store();
@@ -257,6 +269,59 @@ export class AckOutbox {
     };
   }
 
+  /** Sends one chunk; a chunk refused for good is split in halves, a single item dropped. */
+  async #send(
+    kind: PendingAck["kind"],
+    chunk: readonly [string, Entry][],
+    deliver: AckDelivery,
+    signal?: AbortSignal,
+  ): Promise<ChunkResult> {
+    const timestamp = rfc3339Seconds();
+    try {
+      if (kind === "policy") {
+        await deliver.policies(
+          chunk.map(([, e]) => e.pending.ack as PolicyAckItem),
+          timestamp,
+          signal,
+        );
+      } else {
+        await deliver.routes(
+          chunk.map(([, e]) => e.pending.ack as RouteAckItem),
+          timestamp,
+          signal,
+        );
+      }
+      this.#forget(chunk);
+      return { delivered: chunk.length, dropped: 0 };
+    } catch (error) {
+      if (signal?.aborted) return { delivered: 0, dropped: 0 };
+      const text = redact(message(error));
+      if (!refusedForGood(error)) return { delivered: 0, dropped: 0, error: text };
+      if (chunk.length === 1) {
+        const [[key]] = chunk;
+        for (const gone of this.#forget(chunk)) dropListeners.get(gone.pending)?.();
+        log("acks").error(
+          "the Control Plane refused 1 {kind} acknowledgement ({key}) for good; it is dropped: {error}",
+          { kind, key, error: text },
+        );
+        return { delivered: 0, dropped: 1 };
+      }
+      log("acks").warn(
+        "the Control Plane refused {count} {kind} acknowledgements in one request ({error}); sending them again in halves",
+        { count: chunk.length, kind, error: text },
+      );
+      const half = Math.ceil(chunk.length / 2);
+      const first = await this.#send(kind, chunk.slice(0, half), deliver, signal);
+      if (first.error !== undefined || signal?.aborted) return first;
+      const second = await this.#send(kind, chunk.slice(half), deliver, signal);
+      return {
+        delivered: first.delivered + second.delivered,
+        dropped: first.dropped + second.dropped,
+        ...(second.error === undefined ? {} : { error: second.error }),
+      };
+    }
+  }
+
   #put(pending: PendingAck): void {
     const key = keyOf(pending);
     // Re-inserting moves the item to the end: the map stays oldest-first.
@@ -264,12 +329,19 @@ export class AckOutbox {
     this.#entries.set(key, { pending, seq: ++this.#seq });
   }
 
-  /** Forgets the delivered entries unless a newer ack replaced them meanwhile. */
-  #forget(batch: readonly [string, Entry][]): number {
+  /**
+   * Forgets the sent entries unless a newer ack replaced them meanwhile; returns the entries
+   * forgotten.
+   */
+  #forget(batch: readonly [string, Entry][]): Entry[] {
+    const forgotten: Entry[] = [];
     for (const [key, entry] of batch) {
-      if (this.#entries.get(key)?.seq === entry.seq) this.#entries.delete(key);
+      if (this.#entries.get(key)?.seq === entry.seq) {
+        this.#entries.delete(key);
+        forgotten.push(entry);
+      }
     }
-    return batch.length;
+    return forgotten;
   }
 
   async #store(): Promise<void> {

@@ -33,7 +33,7 @@ import type { DesiredRoute } from "./desired.ts";
 import { type AppliedItem, applyPlan } from "./engine.ts";
 import { KindRunner, type RunOptions, type SyncAdapterSource } from "./kind_runner.ts";
 import { MassDeleteGuard } from "./mass_delete_guard.ts";
-import type { PendingAck, RouteAckItem } from "./outbox.ts";
+import { onDropped, type PendingAck, type RouteAckItem } from "./outbox.ts";
 import { type InvalidItem, messageOf, reconcile } from "./reconcile.ts";
 import type { KindOutcome } from "./sync_report.ts";
 
@@ -236,7 +236,10 @@ export class RouteSync {
   readonly #runner: KindRunner;
   /** The desired routes as last known: the last full list plus the events since. */
   #known = new Map<string, DesiredRoute>();
-  /** The last ack produced per deployment, to send only news. */
+  /**
+   * The last ack produced per deployment, to send only news. An ack the outbox drops (refused for
+   * good) is forgotten here, so a later cycle produces it again.
+   */
   #acked = new Map<string, string>();
   #lastEvent: EventOutcome | undefined;
 
@@ -369,7 +372,6 @@ export class RouteSync {
 
   async #answer(ack: RouteAckItem): Promise<EventOutcome> {
     const outcome = { deploymentId: ack.deployment_id, ack, at: new Date().toISOString() };
-    this.#acked.set(ack.deployment_id, signature(ack));
     this.#lastEvent = outcome;
     const logger = log("route-sync");
     if (ack.status === "applied") {
@@ -378,7 +380,7 @@ export class RouteSync {
       logger.warn("deployment {id} failed: {error}", { id: ack.deployment_id, error: ack.error });
     }
     this.#options.onEvent?.(outcome);
-    await this.#acknowledge([{ kind: "route", at: rfc3339Seconds(), ack }]);
+    await this.#acknowledge([this.#pending(ack, rfc3339Seconds())]);
     return outcome;
   }
 
@@ -413,12 +415,19 @@ export class RouteSync {
     const at = rfc3339Seconds();
     const news: PendingAck[] = [];
     for (const ack of acks) {
-      const key = signature(ack);
-      if (this.#acked.get(ack.deployment_id) === key) continue;
-      this.#acked.set(ack.deployment_id, key);
-      news.push({ kind: "route", at, ack });
+      if (this.#acked.get(ack.deployment_id) === signature(ack)) continue;
+      news.push(this.#pending(ack, at));
     }
     return news;
+  }
+
+  /** Records `ack` as sent, until the outbox drops it. */
+  #pending(ack: RouteAckItem, at: string): PendingAck {
+    const key = signature(ack);
+    this.#acked.set(ack.deployment_id, key);
+    return onDropped({ kind: "route", at, ack }, () => {
+      if (this.#acked.get(ack.deployment_id) === key) this.#acked.delete(ack.deployment_id);
+    });
   }
 
   async #acknowledge(acks: readonly PendingAck[]): Promise<void> {

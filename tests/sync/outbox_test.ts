@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  ACK_CHUNK_SIZE,
   type AckDelivery,
   AckOutbox,
   deliverTo,
+  onDropped,
   OUTBOX_FILE,
   type PendingAck,
   type PolicyAckItem,
@@ -217,4 +219,82 @@ Deno.test("a state directory that cannot be written is reported, not fatal", asy
     assert.equal(result.pending, 1);
   });
   assert.match(outbox.status.last_error!, /cannot store undelivered acknowledgements/);
+});
+
+Deno.test("a big backlog goes out in chunks of at most ACK_CHUNK_SIZE per kind", async () => {
+  assert.equal(ACK_CHUNK_SIZE, 200);
+  const outbox = new AckOutbox();
+  const { sent, delivery } = recorder();
+  outbox.add(Array.from({ length: 450 }, (_, i) => routeAck(`d${i}`, 1)));
+  outbox.add(Array.from({ length: 201 }, (_, i) => policyAck(`p${i}`)));
+  const result = await outbox.flush(delivery);
+  assert.deepEqual(result, { delivered: 651, dropped: 0, pending: 0 });
+  assert.deepEqual(sent.map((s) => [s.kind, s.items.length]), [
+    ["policy", 200],
+    ["policy", 1],
+    ["route", 200],
+    ["route", 200],
+    ["route", 50],
+  ]);
+});
+
+Deno.test("a 422 caused by one item drops only that item; the others are delivered", async () => {
+  const t = await controlPlane();
+  const outbox = new AckOutbox();
+  const good = Array.from({ length: 9 }, (_, i) => routeAck(`d${i}`, 1));
+  // `generation` must be an integer: the Control Plane answers 422 for the whole request.
+  const bad: PendingAck = {
+    kind: "route",
+    at: "2026-11-26T12:00:00Z",
+    ack: { deployment_id: "bad", status: "applied", generation: "two" as unknown as number },
+  };
+  let droppedBad = 0;
+  outbox.add([...good.slice(0, 4), onDropped(bad, () => droppedBad++), ...good.slice(4)]);
+  const lines = await captureLogs(async () => {
+    const result = await outbox.flush(deliverTo(t.client, t.gatewayId));
+    assert.deepEqual(result, { delivered: 9, dropped: 1, pending: 0 });
+  });
+  assert.equal(droppedBad, 1, "whoever queued the refused ack hears of it");
+  const accepted = t.cp.requestsTo("route-sync-ack").filter((r) => r.status === 200).flatMap((r) =>
+    (r.body as { synced_routes: RouteAckItem[] }).synced_routes.map((a) => a.deployment_id)
+  );
+  assert.deepEqual(accepted.toSorted(), good.map((a) => (a.ack as RouteAckItem).deployment_id));
+  assert.ok(t.cp.requestsTo("route-sync-ack").some((r) => r.status === 422));
+  const errors = lines.filter((l) => l.level === "error");
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0].message), /route:bad.*for good/);
+});
+
+Deno.test("a 413 is split down to single items; network trouble keeps the rest waiting", async () => {
+  const outbox = new AckOutbox();
+  const sizes: number[] = [];
+  const tooLarge = new ControlPlaneError({
+    endpoint: "route-sync-ack",
+    kind: "http",
+    status: 413,
+    detail: "Request Entity Too Large",
+  });
+  let calls = 0;
+  const delivery: AckDelivery = {
+    policies: () => Promise.resolve(),
+    routes(items) {
+      sizes.push(items.length);
+      calls++;
+      if (items.length > 1) return Promise.reject(tooLarge);
+      return calls === 6 ? Promise.reject(down) : Promise.resolve();
+    },
+  };
+  let dropListenerCalls = 0;
+  outbox.add(
+    Array.from({ length: 4 }, (_, i) => onDropped(routeAck(`d${i}`, 1), () => dropListenerCalls++)),
+  );
+  const result = await outbox.flush(delivery);
+  // [4] → 413, [2] → 413, [1] ok, [1] ok, [2] → 413, [1] network error: d3 waits.
+  assert.deepEqual(sizes, [4, 2, 1, 1, 2, 1]);
+  assert.equal(result.delivered, 2);
+  assert.equal(result.dropped, 0);
+  assert.equal(result.pending, 2);
+  assert.match(result.error!, /refused/);
+  assert.equal(dropListenerCalls, 0);
+  assert.deepEqual(outbox.pending.map((p) => (p.ack as RouteAckItem).deployment_id), ["d2", "d3"]);
 });

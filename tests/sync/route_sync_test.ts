@@ -263,3 +263,79 @@ Deno.test("a dry run pulls and plans but writes nothing and acks nothing", async
   assert.equal(adapter.applyCalls, 0);
   assert.equal(t.cp.requestsTo("route-sync-ack").length, 0);
 });
+
+/** Deployment ids of the route-sync-ack requests the double accepted, in order. */
+function deliveredIds(t: TestControlPlane): string[] {
+  return t.cp.requestsTo("route-sync-ack").filter((r) => r.status === 200).flatMap((r) =>
+    (r.body as { synced_routes: AckItem[] }).synced_routes.map((item) => item.deployment_id)
+  );
+}
+
+function deploy(t: TestControlPlane, count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    t.cp.addDeployment({
+      gatewayId: t.gatewayId,
+      apiName: `Api${i}`,
+      backendUrl: `http://api-${i}.test`,
+    }).id);
+}
+
+Deno.test("450 route acks are delivered in 3 requests", async () => {
+  const t = await controlPlane();
+  const ids = deploy(t, 450);
+  const outcome = await sync(t, new FakeSyncAdapter()).run();
+  assert.equal(outcome.status, "ok");
+  const requests = t.cp.requestsTo("route-sync-ack");
+  assert.deepEqual(
+    requests.map((r) => [r.status, (r.body as { synced_routes: unknown[] }).synced_routes.length]),
+    [[200, 200], [200, 200], [200, 50]],
+  );
+  assert.deepEqual(deliveredIds(t).toSorted(), ids.toSorted());
+  assert.ok(ids.every((id) => t.cp.deployments.byId(id)?.sync_status === "synced"));
+  assert.equal(t.outbox.size, 0);
+});
+
+Deno.test("a 413 on a big chunk is split in halves and every ack still arrives exactly once", async () => {
+  const t = await controlPlane();
+  const ids = deploy(t, 450);
+  t.cp.failNext({
+    status: 413,
+    path: "/route-sync-ack",
+    body: "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+  });
+  const outcome = await sync(t, new FakeSyncAdapter()).run();
+  assert.equal(outcome.status, "ok");
+  assert.deepEqual(
+    t.cp.requestsTo("route-sync-ack").map((r) => [
+      r.status,
+      (r.body as { synced_routes: unknown[] }).synced_routes.length,
+    ]),
+    [[413, 200], [200, 100], [200, 100], [200, 200], [200, 50]],
+  );
+  const delivered = deliveredIds(t);
+  assert.equal(delivered.length, 450, "each ack exactly once");
+  assert.deepEqual(delivered.toSorted(), ids.toSorted());
+  assert.ok(ids.every((id) => t.cp.deployments.byId(id)?.sync_status === "synced"));
+  assert.equal(t.outbox.size, 0);
+});
+
+Deno.test("an ack refused on its own is dropped alone, and the next cycle sends it again", async () => {
+  const t = await controlPlane();
+  const [a, b, c] = deploy(t, 3);
+  // [a b c] → 422, [a b] → 422, [a] → 422 (dropped), then [b] and [c] go through.
+  t.cp.failNext({ status: 422, path: "/route-sync-ack", count: 3 });
+  const routes = sync(t, new FakeSyncAdapter());
+  await routes.run();
+  assert.deepEqual(deliveredIds(t), [b, c]);
+  assert.equal(t.outbox.size, 0, "the refused ack is dropped, not kept");
+  assert.notEqual(t.cp.deployments.byId(a)?.sync_status, "synced");
+
+  t.cp.clearRequests();
+  await routes.run();
+  assert.deepEqual(deliveredIds(t), [a], "only the dropped ack is sent again");
+  assert.equal(t.cp.deployments.byId(a)?.sync_status, "synced");
+
+  t.cp.clearRequests();
+  await routes.run();
+  assert.deepEqual(t.cp.requestsTo("route-sync-ack"), [], "then nothing new to say");
+});

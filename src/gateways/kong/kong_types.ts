@@ -133,31 +133,21 @@ export function kongPageSchema<T extends z.ZodType>(item: T): z.ZodObject<{
  * small records rather than as Kong's full entities.
  */
 
-const ForeignIdSchema = z.object({ id: z.string() }).nullable().optional();
-
 /** The fields of a service discovery uses. */
-export const KongServiceSummarySchema = z.object({
-  id: z.string(),
-  name: z.string().nullable().optional(),
-  protocol: z.string(),
-  host: z.string(),
-  port: z.number().int(),
-  path: z.string().nullable().optional(),
-  enabled: z.boolean().nullable().optional(),
-});
+export const KongServiceSummarySchema = z.object(KongServiceSchema.shape).omit({ tags: true });
 
 /** The fields of a route discovery uses. */
-export const KongRouteSummarySchema = z.object({
-  id: z.string(),
-  service: ForeignIdSchema,
-  paths: z.array(z.string()).nullable().optional(),
-  methods: z.array(z.string()).nullable().optional(),
+export const KongRouteSummarySchema = z.object(KongRouteSchema.shape).pick({
+  id: true,
+  service: true,
+  paths: true,
+  methods: true,
 });
 
 /** The fields of a plugin discovery uses. */
-export const KongPluginSummarySchema = z.object({
-  name: z.string(),
-  enabled: z.boolean().nullable().optional(),
-  service: ForeignIdSchema,
-  route: ForeignIdSchema,
+export const KongPluginSummarySchema = z.object(KongPluginSchema.shape).pick({
+  name: true,
+  enabled: true,
+  service: true,
+  route: true,
 });

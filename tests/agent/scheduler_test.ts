@@ -1,21 +1,29 @@
 import assert from "node:assert/strict";
-import { Loop } from "../../src/agent/scheduler.ts";
+import { Loop, type LoopOptions } from "../../src/agent/scheduler.ts";
 import { withFakeTime } from "../support/fake_time.ts";
 
 const noJitter = () => 0.5;
 
+/** A loop whose runs only record when they happened. */
+function recordingLoop(
+  options: Partial<LoopOptions> & { readonly intervalMs: number },
+): { loop: Loop; runs: number[] } {
+  const runs: number[] = [];
+  const loop = new Loop({
+    name: "t",
+    random: noJitter,
+    run: () => {
+      runs.push(Date.now());
+      return Promise.resolve();
+    },
+    ...options,
+  });
+  return { loop, runs };
+}
+
 Deno.test("a loop runs at start, then once per interval", () =>
   withFakeTime(async (clock) => {
-    const runs: number[] = [];
-    const loop = new Loop({
-      name: "t",
-      intervalMs: 1_000,
-      random: noJitter,
-      run: () => {
-        runs.push(Date.now());
-        return Promise.resolve();
-      },
-    });
+    const { loop, runs } = recordingLoop({ intervalMs: 1_000 });
     const start = Date.now();
     loop.start();
     await clock.tickAsync(3_500);
@@ -25,39 +33,20 @@ Deno.test("a loop runs at start, then once per interval", () =>
 
 Deno.test("runAtStart false waits one interval", () =>
   withFakeTime(async (clock) => {
-    let runs = 0;
-    const loop = new Loop({
-      name: "t",
-      intervalMs: 1_000,
-      random: noJitter,
-      runAtStart: false,
-      run: () => {
-        runs++;
-        return Promise.resolve();
-      },
-    });
+    const { loop, runs } = recordingLoop({ intervalMs: 1_000, runAtStart: false });
     loop.start();
     await clock.tickAsync(999);
-    assert.equal(runs, 0);
+    assert.equal(runs.length, 0);
     await clock.tickAsync(1);
-    assert.equal(runs, 1);
+    assert.equal(runs.length, 1);
     await loop.stop();
   }));
 
 Deno.test("jitter spreads the interval by at most 10 %", () =>
   withFakeTime(async (clock) => {
-    const runs: number[] = [];
     let r = 0;
     const values = [0, 1 - 1e-9];
-    const loop = new Loop({
-      name: "t",
-      intervalMs: 10_000,
-      random: () => values[r++ % 2],
-      run: () => {
-        runs.push(Date.now());
-        return Promise.resolve();
-      },
-    });
+    const { loop, runs } = recordingLoop({ intervalMs: 10_000, random: () => values[r++ % 2] });
     loop.start();
     await clock.tickAsync(25_000);
     assert.equal(runs[1] - runs[0], 9_000);
@@ -94,26 +83,17 @@ Deno.test("never two runs at once: a trigger during a run queues one more run", 
 
 Deno.test("trigger runs now when idle and resolves after the run", () =>
   withFakeTime(async (clock) => {
-    let runs = 0;
-    const loop = new Loop({
-      name: "t",
-      intervalMs: 60_000,
-      random: noJitter,
-      run: () => {
-        runs++;
-        return Promise.resolve();
-      },
-    });
+    const { loop, runs } = recordingLoop({ intervalMs: 60_000 });
     loop.start();
     await clock.tickAsync(10);
-    assert.equal(runs, 1);
+    assert.equal(runs.length, 1);
     await loop.trigger();
-    assert.equal(runs, 2);
+    assert.equal(runs.length, 2);
     // The interval restarts after the triggered run.
     await clock.tickAsync(59_000);
-    assert.equal(runs, 2);
+    assert.equal(runs.length, 2);
     await clock.tickAsync(1_000);
-    assert.equal(runs, 3);
+    assert.equal(runs.length, 3);
     await loop.stop();
   }));
 
@@ -239,18 +219,16 @@ Deno.test("wakeAfter runs an idle loop once after the delay, never sooner than a
 
 Deno.test("a delay beyond what a timer can hold waits the longest possible, not 1 ms", () =>
   withFakeTime(async (clock) => {
-    let runs = 0;
-    const loop = new Loop({
-      name: "t",
+    const runs: number[] = [];
+    const { loop } = recordingLoop({
       intervalMs: 1_000,
-      random: noJitter,
       run: () => {
-        runs++;
+        runs.push(Date.now());
         return Promise.resolve({ nextDelayMs: 3_000_000_000 });
       },
     });
     loop.start();
     await clock.tickAsync(60_000);
-    assert.equal(runs, 1);
+    assert.equal(runs.length, 1);
     await loop.stop();
   }));

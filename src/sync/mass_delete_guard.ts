@@ -52,7 +52,7 @@ const NOUNS: Readonly<Record<SyncKind, string>> = {
 /** Holds mass deletions of one kind until the next cycle confirms them. */
 export class MassDeleteGuard {
   readonly #kind: SyncKind;
-  #held = new Set<string>();
+  #heldIds = new Set<string>();
   #pending: PendingHold | undefined;
 
   /** A guard for one kind, with nothing held. */
@@ -71,22 +71,29 @@ export class MassDeleteGuard {
    */
   review(plan: Plan, options: ReviewOptions): GuardDecision {
     const owned = plan.items.filter((item) => item.action !== "create").length;
-    const deletes = plan.items
-      .filter((item) => item.action === "delete" && item.error === undefined)
-      .map(itemKey);
-    const unconfirmed = deletes.filter((key) => !this.#held.has(key));
+    const deletes = plan.items.filter((item) =>
+      item.action === "delete" && item.error === undefined
+    );
+    // Confirmation goes by Control Plane id: "this object is no longer wanted" is what the next
+    // cycle confirms, even when the gateway-side target of the item has changed meanwhile (on
+    // Gravitee a gateway-wide policy's target lists the APIs it sits on).
+    const unconfirmed = deletes.filter((item) => !this.#heldIds.has(item.id));
     const confirmed = deletes.length - unconfirmed.length;
-    const asked = new Set(deletes);
-    const released = [...this.#held].filter((key) => !asked.has(key)).length;
+    const asked = new Set(deletes.map((item) => item.id));
+    const released = [...this.#heldIds].filter((id) => !asked.has(id)).length;
     const mass = unconfirmed.length > 0 && unconfirmed.length * 2 > owned;
-    const held = new Set(mass ? unconfirmed : []);
+    const heldItems = mass ? unconfirmed : [];
+    const held = new Set(heldItems.map(itemKey));
     const noun = NOUNS[this.#kind];
     const reason = mass
       ? `this cycle would delete ${unconfirmed.length} of the ${owned} ${noun} the agent owns; ` +
         "they are deleted only if the next cycle asks for it again"
       : undefined;
 
-    if (options.commit) this.#remember(held, reason, owned, confirmed, released);
+    if (options.commit) {
+      const ids = new Set(heldItems.map((item) => item.id));
+      this.#remember(ids, held.size, reason, owned, confirmed, released);
+    }
     const decided: Plan = reason === undefined
       ? plan
       : { ...plan, held: { reason, deletes: held.size, owned } };
@@ -94,7 +101,8 @@ export class MassDeleteGuard {
   }
 
   #remember(
-    held: Set<string>,
+    heldIds: Set<string>,
+    heldCount: number,
     reason: string | undefined,
     owned: number,
     confirmed: number,
@@ -116,14 +124,14 @@ export class MassDeleteGuard {
     }
     if (reason !== undefined) {
       logger.warn("holding {count} deletes of {noun}: {reason}", {
-        count: held.size,
+        count: heldCount,
         noun,
         reason,
       });
     }
-    this.#held = held;
+    this.#heldIds = heldIds;
     this.#pending = reason === undefined
       ? undefined
-      : { reason, deletes: held.size, owned, since: new Date().toISOString() };
+      : { reason, deletes: heldCount, owned, since: new Date().toISOString() };
   }
 }

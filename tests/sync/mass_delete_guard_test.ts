@@ -136,3 +136,25 @@ Deno.test("a planning failure makes the kind failed without writing", async () =
   assert.match(outcome.error!, /cannot plan on the gateway: .*connection refused/);
   assert.equal(adapter.writes.length, 0);
 });
+
+Deno.test("the next cycle confirms a held delete by id, even when its target on the gateway changed", () => {
+  const guard = new MassDeleteGuard("policy");
+  const plan = (target: string) => ({
+    kind: "policy" as const,
+    items: [{
+      kind: "policy" as const,
+      id: "p1",
+      name: "limit",
+      action: "delete" as const,
+      target,
+      changes: [],
+    }],
+  });
+  const first = guard.review(plan("API 'a', 'b', 'c'"), { commit: true });
+  assert.equal(first.held.size, 1);
+  // Between the cycles API 'c' went away: the same policy's delete now names two APIs.
+  const second = guard.review(plan("API 'a', 'b'"), { commit: true });
+  assert.equal(second.held.size, 0);
+  assert.equal(second.confirmed, 1);
+  assert.equal(second.plan.held, undefined);
+});

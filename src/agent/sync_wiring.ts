@@ -207,9 +207,11 @@ export class SyncWiring {
   async syncNow(dryRun: boolean): Promise<SyncReport> {
     const signal = this.#stopping.signal;
     const { config } = this.#options;
-    const [policies, routes, credentials] = await Promise.all([
+    // Routes first: the APIs they create are what gateway-wide policies and credentials attach
+    // to on Gravitee and webMethods, so one call converges instead of needing a second one.
+    const routes = await this.#routes.run({ dryRun, signal });
+    const [policies, credentials] = await Promise.all([
       this.#policies.run({ dryRun, signal }),
-      this.#routes.run({ dryRun, signal }),
       this.#credentials?.run({ dryRun, signal }) ?? outcomeWithoutPlan({
         kind: "credential",
         status: "skipped",

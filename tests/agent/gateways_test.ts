@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { GraviteeEmulator } from "../fakes/gravitee_emulator.ts";
+import { KongEmulator } from "../fakes/kong_emulator.ts";
 import { WebMethodsEmulator } from "../fakes/webmethods_emulator.ts";
 import { type Harness, withHarness } from "./agent_harness.ts";
 
@@ -15,7 +16,14 @@ interface Emulator {
   realisticSeed(): unknown;
   start(): Promise<string>;
   stop(): Promise<void>;
+  readonly requests: readonly { readonly method: string }[];
 }
+
+const KONG = {
+  type: "kong",
+  create: (): Emulator => new KongEmulator(),
+  env: {},
+} as const;
 
 const GATEWAYS = [
   {
@@ -93,4 +101,78 @@ for (const gateway of GATEWAYS) {
       }
     });
   }
+}
+
+function writes(emulator: Emulator): number {
+  return emulator.requests.filter((r) => r.method !== "GET").length;
+}
+
+for (const gateway of [KONG, ...GATEWAYS]) {
+  Deno.test(`${gateway.type}: a deployment is created, left alone when unchanged, removed (after the hold) when undeployed; a disabled policy is removed`, async () => {
+    const emulator = gateway.create();
+    emulator.realisticSeed();
+    const adminUrl = await emulator.start();
+    try {
+      await withHarness({
+        adminUrl,
+        env: {
+          ...gateway.env,
+          STOA_GATEWAY_TYPE: gateway.type,
+          STOA_POLICY_SYNC_INTERVAL: "10m",
+          STOA_ROUTE_SYNC_INTERVAL: "10m",
+        },
+      }, async (h) => {
+        await h.waitFor(() => h.agent.state.gatewayId !== undefined, 10_000);
+        await h.waitFor(() => h.cp.requestsTo("discovery").some((r) => r.status === 200), 10_000);
+        await h.waitFor(() => !h.agent.loops().some((l) => l.running), 10_000);
+        const deployment = h.cp.addDeployment({
+          gatewayId: h.agent.state.gatewayId!,
+          apiName: "lifecycle-api",
+          apiId: "lifecycle-api",
+          backendUrl: "http://lifecycle.internal:8080",
+          methods: ["GET"],
+        });
+        const policy = h.cp.addPolicy({
+          name: "lifecycle-limit",
+          policyType: "rate_limit",
+          config: { maxRequests: 10, intervalSeconds: 60 },
+        });
+
+        const plan = await h.agent.syncNow({ dryRun: true });
+        const before = writes(emulator);
+        assert.equal(plan.routes.items.find((i) => i.id === deployment.id)?.action, "create");
+        const created = await h.agent.syncNow();
+        assert.equal(writes(emulator) > before, true, "the deployment and policy were written");
+        assert.equal(
+          created.routes.items.find((i) => i.id === deployment.id)?.status,
+          "applied",
+          JSON.stringify(created.routes),
+        );
+        assert.equal(h.cp.deployments.byId(deployment.id)?.sync_status, "synced");
+
+        const quiet = writes(emulator);
+        const again = await h.agent.syncNow();
+        assert.equal(again.routes.summary.unchanged, 1, JSON.stringify(again.routes));
+        assert.equal(writes(emulator), quiet, "an unchanged cycle writes nothing");
+
+        h.cp.updatePolicy(policy.id, { enabled: false });
+        h.cp.undeploy(deployment.id);
+        const held = await h.agent.syncNow();
+        assert.equal(held.routes.status, "held", JSON.stringify(held.routes));
+        const removed = await h.agent.syncNow();
+        assert.equal(
+          removed.routes.items.find((i) => i.id === deployment.id)?.status,
+          "removed",
+          JSON.stringify(removed.routes),
+        );
+        const policyItems = [...held.policies.items, ...removed.policies.items]
+          .filter((i) => i.id === policy.id);
+        assert.ok(policyItems.some((i) => i.status === "removed"), JSON.stringify(policyItems));
+        const finalPlan = await h.agent.syncNow({ dryRun: true });
+        assert.equal(finalPlan.routes.items.length, 0, JSON.stringify(finalPlan.routes));
+      });
+    } finally {
+      await emulator.stop();
+    }
+  });
 }

@@ -52,6 +52,7 @@ export function compileArgs(
     "compile",
     "--no-prompt",
     ...program.permissions,
+    ...program.v8Flags,
     "--target",
     target,
     "--output",

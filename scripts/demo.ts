@@ -14,6 +14,7 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { AGENT_PERMISSIONS, AGENT_V8_FLAGS } from "./distribution.ts";
 import { parseDuration } from "../src/config/duration.ts";
 import { ControlPlaneDouble, type LoggedRequest } from "../tests/fakes/control_plane_double.ts";
 import { GraviteeEmulator } from "../tests/fakes/gravitee_emulator.ts";
@@ -248,15 +249,8 @@ async function main(): Promise<void> {
 
   const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
   const agent = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys=hostname,osUptime,systemMemoryInfo",
-      main,
-    ],
+    // Exactly as the compiled binary runs.
+    args: ["run", ...AGENT_PERMISSIONS, ...AGENT_V8_FLAGS, main],
     env: {
       STOA_CONTROL_PLANE_URL: cpUrl,
       STOA_GATEWAY_API_KEY: DEMO_KEY,

@@ -37,6 +37,8 @@ export interface Program {
    * these permissions and no way to prompt for more.
    */
   readonly permissions: readonly string[];
+  /** V8 flags compiled in (memory tuning of a long-running process). */
+  readonly v8Flags: readonly string[];
 }
 
 /**
@@ -72,10 +74,23 @@ export const STOACTL_PERMISSIONS: readonly string[] = [
   "--allow-sys=hostname",
 ];
 
+/**
+ * V8 flags of the agent. A young generation of 8 MB (semi-space) instead of V8's default keeps
+ * short-lived garbage, such as the admin API pages read during discovery, from growing the
+ * process: peak memory of a 10,000-service Kong discovery drops from 130–160 MB to 120–135 MB
+ * (`deno task bench`) at the same speed.
+ */
+export const AGENT_V8_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=8"];
+
 /** The two programs shipped together in every archive. */
 export const PROGRAMS: readonly Program[] = [
-  { name: "stoa-connect", entry: "src/main.ts", permissions: AGENT_PERMISSIONS },
-  { name: "stoactl", entry: "src/stoactl.ts", permissions: STOACTL_PERMISSIONS },
+  {
+    name: "stoa-connect",
+    entry: "src/main.ts",
+    permissions: AGENT_PERMISSIONS,
+    v8Flags: AGENT_V8_FLAGS,
+  },
+  { name: "stoactl", entry: "src/stoactl.ts", permissions: STOACTL_PERMISSIONS, v8Flags: [] },
 ];
 
 /** GitHub repository that publishes releases and the container image. */

@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { AGENT_PERMISSIONS, AGENT_V8_FLAGS } from "../scripts/distribution.ts";
 import { ControlPlaneDouble } from "./fakes/control_plane_double.ts";
 import { KongEmulator } from "./fakes/kong_emulator.ts";
 import { VARIABLES } from "../src/config/variables.ts";
 import { VERSION } from "../src/version.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys=hostname,osUptime,systemMemoryInfo",
-];
+// The agent runs here exactly as compiled.
+const PERMISSIONS = [...AGENT_PERMISSIONS, ...AGENT_V8_FLAGS];
 
 function agent(args: string[], env: Record<string, string>): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

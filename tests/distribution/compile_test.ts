@@ -17,6 +17,7 @@ import {
 } from "../../scripts/compile.ts";
 import {
   AGENT_PERMISSIONS,
+  AGENT_V8_FLAGS,
   archiveName,
   binaryName,
   CHECKSUMS_FILE,
@@ -79,6 +80,7 @@ Deno.test("compile: one deno compile per program and target, into dist/<target>/
         "compile",
         "--no-prompt",
         ...program.permissions,
+        ...program.v8Flags,
         "--target",
         target,
         "--output",
@@ -130,7 +132,7 @@ Deno.test("compile: --dry-run prints exactly the commands the task runs", async 
   });
   assert.equal(one.code, 0, describe(one));
   assert.deepEqual(one.stdout.trim().split("\n"), [
-    `deno compile --no-prompt ${AGENT_PERMISSIONS.join(" ")} ` +
+    `deno compile --no-prompt ${AGENT_PERMISSIONS.join(" ")} ${AGENT_V8_FLAGS.join(" ")} ` +
     `--target x86_64-pc-windows-msvc --output dist/x86_64-pc-windows-msvc/stoa-connect.exe src/main.ts`,
     `deno compile --no-prompt ${STOACTL_PERMISSIONS.join(" ")} ` +
     `--target x86_64-pc-windows-msvc --output dist/x86_64-pc-windows-msvc/stoactl.exe src/stoactl.ts`,

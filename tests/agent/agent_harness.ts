@@ -110,3 +110,15 @@ export async function withHarness(
     await harness.stop();
   }
 }
+
+/**
+ * Waits until the policy and route sync loops have each finished a successful first run and
+ * are idle, so that desired state added afterwards is seen first by the test's own sync.
+ */
+export async function waitForFirstSyncCycles(harness: Harness, timeoutMs = 10_000): Promise<void> {
+  await harness.waitFor(() =>
+    ["policy-sync", "route-sync"].every((name) => {
+      const loop = harness.agent.loops().find((l) => l.name === name);
+      return loop !== undefined && loop.last_outcome === "ok" && !loop.running;
+    }), timeoutMs);
+}

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { GraviteeEmulator } from "../fakes/gravitee_emulator.ts";
 import { KongEmulator } from "../fakes/kong_emulator.ts";
 import { WebMethodsEmulator } from "../fakes/webmethods_emulator.ts";
-import { type Harness, withHarness } from "./agent_harness.ts";
+import { type Harness, waitForFirstSyncCycles, withHarness } from "./agent_harness.ts";
 
 interface Emulator {
   realisticSeed(): unknown;
@@ -74,6 +74,7 @@ for (const gateway of GATEWAYS) {
           }).apis;
           assert.ok(reported.length > 0, "the realistic seed has APIs");
           assert.equal(h.agent.state.gateway.info?.type, gateway.type);
+          await waitForFirstSyncCycles(h);
 
           const policy = h.cp.addPolicy({
             name: `${gateway.type}-rate-limit`,
@@ -124,7 +125,7 @@ for (const gateway of [KONG, ...GATEWAYS]) {
       }, async (h) => {
         await h.waitFor(() => h.agent.state.gatewayId !== undefined, 10_000);
         await h.waitFor(() => h.cp.requestsTo("discovery").some((r) => r.status === 200), 10_000);
-        await h.waitFor(() => !h.agent.loops().some((l) => l.running), 10_000);
+        await waitForFirstSyncCycles(h);
         const deployment = h.cp.addDeployment({
           gatewayId: h.agent.state.gatewayId!,
           apiName: "lifecycle-api",

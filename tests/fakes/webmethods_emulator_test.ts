@@ -396,7 +396,7 @@ Deno.test("imports: what the real gateway refuses (the Go agent's spec hygiene) 
   assert.equal(wm.store.apis.size, 0);
 });
 
-Deno.test("policies: API policy conflicts (one identify action, throttle needs it) answer 500", async () => {
+specTest("policies: API policy conflicts (one identify action, throttle needs it) answer 500", async () => {
   const wm = new WebMethodsEmulator();
   const id = await createApi(wm, "orders");
   const policyId = wm.store.api(id).policyId;
@@ -438,7 +438,7 @@ Deno.test("policies: API policy conflicts (one identify action, throttle needs i
   assert.equal(unknown.status, 500, "an unknown action on PUT is a 500, as the Swagger example");
 });
 
-Deno.test("policies: global policies need a scope, activate once, delete only when inactive", async () => {
+specTest("policies: global policies need a scope, activate once, delete only when inactive", async () => {
   const wm = new WebMethodsEmulator();
   const action = wm.store.createAction(
     await readSpecJson("webmethods", "fixtures", "requests", "policyAction_logInvocation.json"),

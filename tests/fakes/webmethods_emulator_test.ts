@@ -396,93 +396,102 @@ Deno.test("imports: what the real gateway refuses (the Go agent's spec hygiene) 
   assert.equal(wm.store.apis.size, 0);
 });
 
-specTest("policies: API policy conflicts (one identify action, throttle needs it) answer 500", async () => {
-  const wm = new WebMethodsEmulator();
-  const id = await createApi(wm, "orders");
-  const policyId = wm.store.api(id).policyId;
-  const throttle = wm.store.createAction(
-    await readSpecJson("webmethods", "fixtures", "requests", "policyAction_throttle.json"),
-  );
-  const identify = () =>
-    readSpecJson<Json>("webmethods", "fixtures", "requests", "policyAction_evaluatePolicy.json")
-      .then((body) => wm.store.createAction(body));
-  const put = (ids: [string, string][]) =>
-    call(wm, "PUT", `/policies/${policyId}`, {
+specTest(
+  "policies: API policy conflicts (one identify action, throttle needs it) answer 500",
+  async () => {
+    const wm = new WebMethodsEmulator();
+    const id = await createApi(wm, "orders");
+    const policyId = wm.store.api(id).policyId;
+    const throttle = wm.store.createAction(
+      await readSpecJson("webmethods", "fixtures", "requests", "policyAction_throttle.json"),
+    );
+    const identify = () =>
+      readSpecJson<Json>("webmethods", "fixtures", "requests", "policyAction_evaluatePolicy.json")
+        .then((body) => wm.store.createAction(body));
+    const put = (ids: [string, string][]) =>
+      call(wm, "PUT", `/policies/${policyId}`, {
+        body: {
+          policy: {
+            policyEnforcements: ids.map(([stageKey, actionId]) => ({
+              stageKey,
+              enforcements: [{ enforcementObjectId: actionId, order: "0" }],
+            })),
+          },
+        },
+      });
+    const alone = await put([["LMT", throttle.id]]);
+    assert.equal(alone.status, 500);
+    assert.match(
+      errorText(alone),
+      /dependent to policy action\(s\) \[Identify & Authorize Application\]/,
+    );
+    const [a, b] = [await identify(), await identify()];
+    const twice = await put([["IAM", a.id], ["IAM", b.id]]);
+    assert.equal(twice.status, 500);
+    assert.match(errorText(twice), /only one policy action with template id Identify/);
+    assert.equal((await put([["IAM", a.id], ["LMT", throttle.id]])).status, 200);
+    const inUse = await call(wm, "DELETE", `/policyActions/${throttle.id}`);
+    assert.equal(inUse.status, 400, "an enforced action cannot be deleted");
+    assert.equal((await put([["IAM", a.id]])).status, 200);
+    assert.equal((await call(wm, "DELETE", `/policyActions/${throttle.id}`)).status, 204);
+    const unknown = await call(wm, "PUT", `/policyActions/${throttle.id}`, {
+      body: { policyAction: { templateKey: "cors", parameters: [] } },
+    });
+    assert.equal(unknown.status, 500, "an unknown action on PUT is a 500, as the Swagger example");
+  },
+);
+
+specTest(
+  "policies: global policies need a scope, activate once, delete only when inactive",
+  async () => {
+    const wm = new WebMethodsEmulator();
+    const action = wm.store.createAction(
+      await readSpecJson("webmethods", "fixtures", "requests", "policyAction_logInvocation.json"),
+    );
+    const withoutScope = await call(wm, "POST", "/policies", {
       body: {
         policy: {
-          policyEnforcements: ids.map(([stageKey, actionId]) => ({
-            stageKey,
-            enforcements: [{ enforcementObjectId: actionId, order: "0" }],
-          })),
+          names: [{ value: "g", locale: "English" }],
+          global: true,
+          policyScope: "GLOBAL",
+          policyEnforcements: [{
+            stageKey: "LMT",
+            enforcements: [{ enforcementObjectId: action.id }],
+          }],
         },
       },
     });
-  const alone = await put([["LMT", throttle.id]]);
-  assert.equal(alone.status, 500);
-  assert.match(
-    errorText(alone),
-    /dependent to policy action\(s\) \[Identify & Authorize Application\]/,
-  );
-  const [a, b] = [await identify(), await identify()];
-  const twice = await put([["IAM", a.id], ["IAM", b.id]]);
-  assert.equal(twice.status, 500);
-  assert.match(errorText(twice), /only one policy action with template id Identify/);
-  assert.equal((await put([["IAM", a.id], ["LMT", throttle.id]])).status, 200);
-  const inUse = await call(wm, "DELETE", `/policyActions/${throttle.id}`);
-  assert.equal(inUse.status, 400, "an enforced action cannot be deleted");
-  assert.equal((await put([["IAM", a.id]])).status, 200);
-  assert.equal((await call(wm, "DELETE", `/policyActions/${throttle.id}`)).status, 204);
-  const unknown = await call(wm, "PUT", `/policyActions/${throttle.id}`, {
-    body: { policyAction: { templateKey: "cors", parameters: [] } },
-  });
-  assert.equal(unknown.status, 500, "an unknown action on PUT is a 500, as the Swagger example");
-});
-
-specTest("policies: global policies need a scope, activate once, delete only when inactive", async () => {
-  const wm = new WebMethodsEmulator();
-  const action = wm.store.createAction(
-    await readSpecJson("webmethods", "fixtures", "requests", "policyAction_logInvocation.json"),
-  );
-  const withoutScope = await call(wm, "POST", "/policies", {
-    body: {
+    assert.equal(withoutScope.status, 400);
+    assert.match(errorText(withoutScope), /With out Setting scope/);
+    const fixture = await readSpecJson<{ policy: Json }>(
+      "webmethods",
+      "fixtures",
+      "requests",
+      "policy_create_global.json",
+    );
+    const unknownActions = await call(wm, "POST", "/policies", { body: fixture });
+    assert.equal(unknownActions.status, 404, "the fixture's action ids do not exist here");
+    const created = wm.store.createPolicy({
       policy: {
-        names: [{ value: "g", locale: "English" }],
-        global: true,
-        policyScope: "GLOBAL",
+        ...fixture.policy,
         policyEnforcements: [{
           stageKey: "LMT",
           enforcements: [{ enforcementObjectId: action.id }],
         }],
       },
-    },
-  });
-  assert.equal(withoutScope.status, 400);
-  assert.match(errorText(withoutScope), /With out Setting scope/);
-  const fixture = await readSpecJson<{ policy: Json }>(
-    "webmethods",
-    "fixtures",
-    "requests",
-    "policy_create_global.json",
-  );
-  const unknownActions = await call(wm, "POST", "/policies", { body: fixture });
-  assert.equal(unknownActions.status, 404, "the fixture's action ids do not exist here");
-  const created = wm.store.createPolicy({
-    policy: {
-      ...fixture.policy,
-      policyEnforcements: [{ stageKey: "LMT", enforcements: [{ enforcementObjectId: action.id }] }],
-    },
-  });
-  assert.equal(created.active, false);
-  assert.equal((await call(wm, "PUT", `/policies/${created.id}/activate`)).status, 200);
-  const twice = await call(wm, "PUT", `/policies/${created.id}/activate`);
-  assert.equal(twice.status, 400);
-  const refused = await call(wm, "DELETE", `/policies/${created.id}`);
-  assert.equal(refused.status, 500);
-  assert.match(errorText(refused), /is in active state, hence cannot be deleted/);
-  await call(wm, "PUT", `/policies/${created.id}/deactivate`);
-  assert.equal((await call(wm, "DELETE", `/policies/${created.id}`)).status, 204);
-  assert.equal(wm.store.actions.has(action.id), false, "deleting a policy deletes its actions");
-});
+    });
+    assert.equal(created.active, false);
+    assert.equal((await call(wm, "PUT", `/policies/${created.id}/activate`)).status, 200);
+    const twice = await call(wm, "PUT", `/policies/${created.id}/activate`);
+    assert.equal(twice.status, 400);
+    const refused = await call(wm, "DELETE", `/policies/${created.id}`);
+    assert.equal(refused.status, 500);
+    assert.match(errorText(refused), /is in active state, hence cannot be deleted/);
+    await call(wm, "PUT", `/policies/${created.id}/deactivate`);
+    assert.equal((await call(wm, "DELETE", `/policies/${created.id}`)).status, 204);
+    assert.equal(wm.store.actions.has(action.id), false, "deleting a policy deletes its actions");
+  },
+);
 
 Deno.test("applications: API keys are generated; registration replaces the list", async () => {
   const wm = new WebMethodsEmulator();
